@@ -1,0 +1,29 @@
+"""pika_fast: pika's API with a compiled AMQP 0-9-1 codec.
+
+``import pika_fast as pika`` and keep your code as it is.
+"""
+from __future__ import annotations
+
+import logging
+
+__version__ = "0.1.0"
+
+logging.getLogger(__name__).addHandler(logging.NullHandler())
+
+from pika_fast import _codec  # noqa: E402
+from pika_fast.credentials import PlainCredentials  # noqa: E402
+from pika_fast.delivery_mode import DeliveryMode  # noqa: E402
+from pika_fast.spec import BasicProperties  # noqa: E402
+
+
+def codec_backend() -> str:
+    """Which codec is active: ``"cython"`` (compiled) or ``"python"`` (the twin)."""
+    return _codec.BACKEND
+
+
+__all__ = [
+    "BasicProperties",
+    "DeliveryMode",
+    "PlainCredentials",
+    "codec_backend",
+]
