@@ -11,9 +11,13 @@ __version__ = "0.1.0"
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 from pika_fast import _codec  # noqa: E402
+from pika_fast.connection import ConnectionParameters, SSLOptions, URLParameters  # noqa: E402
 from pika_fast.credentials import PlainCredentials  # noqa: E402
 from pika_fast.delivery_mode import DeliveryMode  # noqa: E402
 from pika_fast.spec import BasicProperties  # noqa: E402
+
+from pika_fast import adapters  # noqa: E402
+from pika_fast.adapters import BaseConnection, BlockingConnection, SelectConnection  # noqa: E402
 
 
 def codec_backend() -> str:
@@ -22,8 +26,15 @@ def codec_backend() -> str:
 
 
 __all__ = [
+    "BaseConnection",
     "BasicProperties",
+    "BlockingConnection",
+    "SelectConnection",
+    "ConnectionParameters",
     "DeliveryMode",
     "PlainCredentials",
+    "SSLOptions",
+    "URLParameters",
+    "adapters",
     "codec_backend",
 ]

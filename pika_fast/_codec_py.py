@@ -174,7 +174,10 @@ def _other_value_into(pieces: List[bytes], value: Any, depth: int) -> None:
     elif isinstance(value, decimal.Decimal):
         pieces.append(_encode_decimal(value))
     elif isinstance(value, datetime):
-        pieces.append(b"T" + _u64.pack(calendar.timegm(value.utctimetuple())))
+        seconds = calendar.timegm(value.utctimetuple())
+        if seconds < 0:  # the wire type is unsigned
+            raise exceptions.UnsupportedAMQPFieldException(pieces, value)
+        pieces.append(b"T" + _u64.pack(seconds))
     elif isinstance(value, dict):
         pieces.append(b"F")
         _table_into(pieces, value, depth + 1)
@@ -392,6 +395,11 @@ def _as_readable(data: BytesLike) -> bytes:
     return data if type(data) is bytes else bytes(data)
 
 
+def _check_offset(offset: int) -> None:
+    if offset < 0:
+        raise ValueError("offset must not be negative")
+
+
 # ------------------------------------------------------------ public field tables
 
 
@@ -408,6 +416,7 @@ def decode_table(data: BytesLike, offset: int = 0) -> Tuple[Dict[Any, Any], int]
 
     Twin of ``_codec_c.decode_table``.
     """
+    _check_offset(offset)
     buf = _as_readable(data)
     return r_table(buf, offset, len(buf))
 
@@ -421,6 +430,7 @@ def encode_value(value: Any) -> bytes:
 
 def decode_value(data: BytesLike, offset: int = 0) -> Tuple[Any, int]:
     """Decode the field value at ``offset``. Twin of ``_codec_c.decode_value``."""
+    _check_offset(offset)
     buf = _as_readable(data)
     return _r_value(buf, offset, len(buf), 0)
 
@@ -442,6 +452,7 @@ def encode_method_args(method: Any) -> bytes:
 
 def decode_method_into(method: Any, data: BytesLike, offset: int = 0) -> Any:
     """Decode arguments at ``offset`` into ``method`` and return it. Twin in ``_codec_c``."""
+    _check_offset(offset)
     buf = _as_readable(data)
     _METHOD_DECODERS[method.INDEX](method, buf, offset, len(buf))
     return method
@@ -454,6 +465,7 @@ def encode_properties(properties: Any) -> bytes:
 
 def decode_properties_into(properties: Any, data: BytesLike, offset: int = 0) -> Any:
     """Decode flags and values at ``offset`` into ``properties``. Twin in ``_codec_c``."""
+    _check_offset(offset)
     buf = _as_readable(data)
     _decode_props(properties, buf, offset, len(buf))
     return properties
@@ -462,6 +474,7 @@ def decode_properties_into(properties: Any, data: BytesLike, offset: int = 0) ->
 def marshal_method_frame(channel_number: int, method: Any) -> bytes:
     """A whole method frame. Twin of ``_codec_c.marshal_method_frame``."""
     args = _encoder(method)(method)
+    channel_number = check_int(channel_number, "short", "channel_number")
     return b"".join((
         _method_header.pack(spec.FRAME_METHOD, channel_number, len(args) + 4, method.INDEX),
         args, _FRAME_END_BYTE))
@@ -470,16 +483,21 @@ def marshal_method_frame(channel_number: int, method: Any) -> bytes:
 def marshal_header_frame(channel_number: int, body_size: int, properties: Any) -> bytes:
     """A whole content header frame. Twin of ``_codec_c.marshal_header_frame``."""
     encoded = _encode_props(properties)
+    channel_number = check_int(channel_number, "short", "channel_number")
+    class_id = check_int(properties.INDEX, "short", "INDEX")
+    body_size = check_int(body_size, "longlong", "body_size")
     return b"".join((
         _content_header.pack(spec.FRAME_HEADER, channel_number, len(encoded) + 12,
-                             properties.INDEX, 0, body_size),
+                             class_id, 0, body_size),
         encoded, _FRAME_END_BYTE))
 
 
 def marshal_body_frame(channel_number: int, fragment: BytesLike) -> bytes:
     """A whole body frame. Twin of ``_codec_c.marshal_body_frame``."""
-    return b"".join((_body_header.pack(spec.FRAME_BODY, channel_number, len(fragment)),
-                     fragment, _FRAME_END_BYTE))
+    view = _body_view(fragment)
+    channel_number = check_int(channel_number, "short", "channel_number")
+    return b"".join((_body_header.pack(spec.FRAME_BODY, channel_number, len(view)),
+                     view, _FRAME_END_BYTE))
 
 
 def _body_view(body: Any) -> Union[bytes, memoryview]:
@@ -487,11 +505,14 @@ def _body_view(body: Any) -> Union[bytes, memoryview]:
         return body
     if isinstance(body, str):
         return body.encode("utf-8")
-    if isinstance(body, (bytes, bytearray, memoryview)):
-        view = memoryview(body)
-        return view if view.format == "B" and view.ndim == 1 else view.cast("B")
-    raise TypeError(f"message body must be bytes, bytearray, memoryview or str, "
-                    f"not {type(body).__name__}")
+    try:
+        view = memoryview(body)  # any object with the buffer protocol
+    except TypeError:
+        raise TypeError(f"message body must be bytes, bytearray, memoryview or str, "
+                        f"not {type(body).__name__}") from None
+    if not view.c_contiguous:
+        return view.tobytes()
+    return view if view.format == "B" and view.ndim == 1 else view.cast("B")
 
 
 def _content_pieces(channel_number: int, method: Any, properties: Any, body: Any,
@@ -504,12 +525,14 @@ def _content_pieces(channel_number: int, method: Any, properties: Any, body: Any
     size = len(view)
     args = _encoder(method)(method)
     encoded_props = _encode_props(properties)
+    channel_number = check_int(channel_number, "short", "channel_number")
+    class_id = check_int(properties.INDEX, "short", "INDEX")
     pieces: List[Any] = [
         _method_header.pack(spec.FRAME_METHOD, channel_number, len(args) + 4, method.INDEX),
         args,
         _FRAME_END_BYTE,
         _content_header.pack(spec.FRAME_HEADER, channel_number, len(encoded_props) + 12,
-                             properties.INDEX, 0, size),
+                             class_id, 0, size),
         encoded_props,
         _FRAME_END_BYTE,
     ]
@@ -607,6 +630,7 @@ def decode_frame(data_in: BytesLike, offset: int = 0) -> Tuple[int, Any]:
 
     Accepts bytes, bytearray and memoryview. Twin of ``_codec_c.decode_frame``.
     """
+    _check_offset(offset)
     buf = _as_readable(data_in)
     available = len(buf) - offset
     if available >= 4 and buf[offset:offset + 4] == b"AMQP":

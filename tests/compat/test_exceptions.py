@@ -168,7 +168,7 @@ def test_closed_keyword_arguments(cls_name):
 
 
 _ATOMS = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.floats(),
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
     st.text(max_size=12), st.binary(max_size=12),
     st.lists(st.integers(), max_size=3),
     st.sampled_from(INNER_ERRORS + [MESSAGES, object, ReturnedMessage]))

@@ -1,0 +1,336 @@
+"""BaseConnection: a Connection over a non-blocking socket driven by an event loop.
+
+The loop needs pika's IOLoop surface: ``add_handler``/``update_handler``/
+``remove_handler``, ``call_later``/``remove_timeout`` and ``READ``/``WRITE``/``ERROR``.
+Output is written at most once per loop iteration (the WRITE interest is armed when
+there is output and dropped when it is all sent), so many publishes share one send.
+"""
+from __future__ import annotations
+
+import collections
+import errno
+import logging
+import socket
+import ssl
+import time
+from typing import Any, Callable, Deque, List, Optional, Sequence
+
+from pika_fast import exceptions
+from pika_fast.connection import CONNECTION_CLOSED, Connection, Parameters
+
+LOGGER = logging.getLogger(__name__)
+
+_RECV_SIZE = 131072
+_READS_PER_EVENT = 8  # bounded so one busy socket cannot starve timers
+_EAGAIN = (errno.EAGAIN, errno.EWOULDBLOCK, errno.EINTR)
+_FLUSH_NOW_BYTES = 262144  # output this large is written at once, not at loop end
+
+
+class BaseConnection(Connection):
+    """A Connection whose transport is a socket registered with ``ioloop``."""
+
+    def __init__(self, parameters: Optional[Parameters], on_open_callback: Any,
+                 on_open_error_callback: Any, on_close_callback: Any, ioloop: Any,
+                 internal_connection_workflow: bool = True) -> None:
+        self._ioloop = ioloop
+        self._sock: Optional[socket.socket] = None
+        self._fd = -1
+        self._events = 0
+        self._pending: Deque[memoryview] = collections.deque()
+        self._write_armed = False
+        self._attempt_timer: Any = None
+        super().__init__(parameters, on_open_callback, on_open_error_callback,
+                         on_close_callback, internal_connection_workflow)
+        self._workflow: Optional[_ConnectWorkflow] = None
+        if internal_connection_workflow:
+            self._workflow = _ConnectWorkflow(self, [self.params], self._workflow_done)
+            self._workflow.start()
+
+    @property
+    def ioloop(self) -> Any:
+        """The event loop this connection runs on."""
+        return self._ioloop
+
+    def _workflow_done(self, error: Optional[BaseException]) -> None:
+        self._workflow = None
+        if error is None:
+            return
+        if self._core.state == CONNECTION_CLOSED:
+            self._on_open_failed(error)  # the workflow is gone: this reaches the user
+        else:
+            self._core.connection_lost(error)
+
+    def on_connection_open(self) -> None:
+        if self._workflow is not None:
+            self._workflow.succeeded()
+            self._workflow = None
+        super().on_connection_open()
+
+    def _on_open_failed(self, error: BaseException) -> None:
+        if self._workflow is not None:
+            self._workflow.attempt_failed(error)
+        else:
+            super()._on_open_failed(error)
+
+    # ------------------------------------------------------ transport
+
+    def _attach(self, sock: socket.socket) -> None:
+        self._sock = sock
+        self._fd = sock.fileno()
+        self._events = self._ioloop.READ
+        self._ioloop.add_handler(self._fd, self._on_io, self._events)
+
+    def _detach(self) -> None:
+        if self._sock is None:
+            return
+        try:
+            self._ioloop.remove_handler(self._fd)
+        except Exception:  # noqa: BLE001 - the loop may be closed already
+            pass
+        try:
+            self._sock.close()
+        except OSError:
+            pass
+        self._sock = None
+        self._fd = -1
+        self._pending.clear()
+        self._write_armed = False
+
+    def _on_io(self, fd: int, events: int) -> None:
+        if events & self._ioloop.READ or events & self._ioloop.ERROR:
+            self._read()
+        if self._sock is not None and events & self._ioloop.WRITE:
+            self._write()
+
+    def _read(self) -> None:
+        sock = self._sock
+        for _ in range(_READS_PER_EVENT):
+            if sock is None or sock is not self._sock:
+                return
+            try:
+                data = sock.recv(_RECV_SIZE)
+            except (BlockingIOError, InterruptedError, ssl.SSLWantReadError,
+                    ssl.SSLWantWriteError):
+                return
+            except OSError as exc:
+                if exc.errno in _EAGAIN:
+                    return
+                self._on_stream_terminated(
+                    exceptions.StreamLostError(f"Stream connection lost: {exc!r}"))
+                return
+            if not data:
+                self._on_stream_terminated(
+                    exceptions.StreamLostError("Transport indicated EOF"))
+                return
+            self._on_data_available(data)
+            if len(data) < _RECV_SIZE and not (isinstance(sock, ssl.SSLSocket)
+                                               and sock.pending()):
+                return
+
+    def _flush_soon(self) -> None:
+        # Output stays in the core's buffer until the loop says the socket is writable,
+        # so a burst of publishes leaves in one send.
+        if self._sock is None:
+            return
+        if self._write_armed:
+            if self._core.output_size() >= _FLUSH_NOW_BYTES:
+                self._write()
+            return
+        if self._core.has_output():
+            self._write_armed = True
+            self._ioloop.update_handler(self._fd, self._ioloop.READ | self._ioloop.WRITE)
+
+    def _write(self) -> None:
+        sock = self._sock
+        pending = self._pending
+        if self._core.has_output():
+            pending.extend(memoryview(b) for b in self._core.take_output())
+        try:
+            while pending:
+                if isinstance(sock, ssl.SSLSocket):
+                    sent = sock.send(pending[0])
+                else:
+                    sent = sock.sendmsg(list(pending)[:512])  # type: ignore[union-attr]
+                while sent:
+                    head = pending[0]
+                    if sent >= len(head):
+                        sent -= len(head)
+                        pending.popleft()
+                    else:
+                        pending[0] = head[sent:]
+                        sent = 0
+        except (BlockingIOError, InterruptedError, ssl.SSLWantWriteError,
+                ssl.SSLWantReadError):
+            pass
+        except OSError as exc:
+            if exc.errno not in _EAGAIN:
+                self._on_stream_terminated(
+                    exceptions.StreamLostError(f"Stream connection lost: {exc!r}"))
+                return
+        self._core.last_sent = time.monotonic()
+        if not pending and self._write_armed and self._sock is not None:
+            self._write_armed = False
+            self._ioloop.update_handler(self._fd, self._ioloop.READ)
+        elif pending and not self._write_armed and self._sock is not None:
+            self._write_armed = True
+            self._ioloop.update_handler(self._fd, self._ioloop.READ | self._ioloop.WRITE)
+
+    # ------------------------------------------------ Connection hooks
+
+    def _adapter_call_later(self, delay: float, callback: Callable[[], None]) -> Any:
+        return self._ioloop.call_later(delay, callback)
+
+    def _adapter_remove_timeout(self, timeout_id: Any) -> None:
+        self._ioloop.remove_timeout(timeout_id)
+
+    def _adapter_disconnect(self) -> None:
+        if self._sock is not None:
+            # Give a final CloseOk/Close a chance to leave before the socket goes.
+            try:
+                self._write()
+            except Exception:  # noqa: BLE001
+                pass
+        self._detach()
+
+
+class _ConnectWorkflow:
+    """Tries each parameter set ``connection_attempts`` times: TCP, TLS, AMQP handshake."""
+
+    def __init__(self, connection: BaseConnection, candidates: Sequence[Parameters],
+                 on_done: Callable[[Optional[BaseException]], None]) -> None:
+        self._conn = connection
+        self._candidates = list(candidates)
+        self._on_done = on_done
+        self._errors: List[BaseException] = []
+        self._plan = [(attempt, params) for attempt in range(
+            max(p.connection_attempts for p in self._candidates))
+            for params in self._candidates if attempt < params.connection_attempts]
+        self._timer: Any = None
+        self._sock: Optional[socket.socket] = None
+
+    def start(self) -> None:
+        self._conn.ioloop.call_later(0, self._next)
+
+    def _next(self) -> None:
+        if not self._plan:
+            errors = self._errors
+            last = errors[-1] if errors else exceptions.AMQPConnectionError("no attempts")
+            if not isinstance(last, exceptions.AMQPConnectionError):
+                last = exceptions.AMQPConnectionError(last)
+            self._on_done(last)
+            return
+        attempt, params = self._plan.pop(0)
+        delay = params.retry_delay if attempt and self._errors else 0
+        self._conn.ioloop.call_later(delay, lambda: self._connect(params))
+
+    def _fail(self, error: BaseException) -> None:
+        if self._timer is not None:
+            self._conn.ioloop.remove_timeout(self._timer)
+            self._timer = None
+        self._errors.append(error)
+        if self._sock is not None:
+            try:
+                self._conn.ioloop.remove_handler(self._sock.fileno())
+            except Exception:  # noqa: BLE001
+                pass
+            self._sock.close()
+            self._sock = None
+        if isinstance(error, (exceptions.ProbableAuthenticationError,
+                              exceptions.ProbableAccessDeniedError,
+                              exceptions.AuthenticationError)):
+            self._plan.clear()
+        self._next()
+
+    def _connect(self, params: Parameters) -> None:
+        self._params = params
+        conn = self._conn
+        conn.params = params
+        conn._core = conn._new_core()
+        try:
+            infos = socket.getaddrinfo(params.host, params.port, 0, socket.SOCK_STREAM,
+                                       socket.IPPROTO_TCP)
+            family, stype, proto, _name, address = infos[0]
+            sock = socket.socket(family, stype, proto)
+        except OSError as exc:
+            self._fail(exceptions.AMQPConnectionError(exc))
+            return
+        sock.setblocking(False)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._sock = sock
+        self._timer = conn.ioloop.call_later(
+            params.socket_timeout or 1e9, lambda: self._fail(exceptions.AMQPConnectionError(
+                f"TCP connection attempt to {params.host}:{params.port} timed out")))
+        err = sock.connect_ex(address)
+        if err not in (0, errno.EINPROGRESS, errno.EWOULDBLOCK):
+            self._fail(exceptions.AMQPConnectionError(OSError(err, errno.errorcode.get(err))))
+            return
+        conn.ioloop.add_handler(sock.fileno(), self._on_connected,
+                                conn.ioloop.WRITE | conn.ioloop.ERROR)
+
+    def _on_connected(self, fd: int, events: int) -> None:
+        sock = self._sock
+        assert sock is not None
+        err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        if err:
+            self._fail(exceptions.AMQPConnectionError(OSError(err, errno.errorcode.get(err))))
+            return
+        self._conn.ioloop.remove_handler(fd)
+        params = self._params
+        if params.ssl_options is not None:
+            context = params.ssl_options.context
+            hostname = params.ssl_options.server_hostname or (
+                params.host if context.check_hostname else None)
+            try:
+                self._sock = context.wrap_socket(sock, server_hostname=hostname,
+                                                 do_handshake_on_connect=False)
+            except (OSError, ValueError) as exc:
+                self._fail(exceptions.AMQPConnectionError(exc))
+                return
+            self._conn.ioloop.add_handler(self._sock.fileno(), self._on_tls,
+                                          self._conn.ioloop.READ | self._conn.ioloop.WRITE)
+            return
+        self._start_amqp()
+
+    def _on_tls(self, fd: int, events: int) -> None:
+        sock = self._sock
+        try:
+            sock.do_handshake()  # type: ignore[union-attr]
+        except ssl.SSLWantReadError:
+            self._conn.ioloop.update_handler(fd, self._conn.ioloop.READ)
+            return
+        except ssl.SSLWantWriteError:
+            self._conn.ioloop.update_handler(fd, self._conn.ioloop.WRITE)
+            return
+        except (OSError, ValueError) as exc:
+            self._fail(exceptions.AMQPConnectionError(exc))
+            return
+        self._conn.ioloop.remove_handler(fd)
+        self._start_amqp()
+
+    def _start_amqp(self) -> None:
+        conn = self._conn
+        params = self._params
+        if self._timer is not None:
+            conn.ioloop.remove_timeout(self._timer)
+        self._timer = conn.ioloop.call_later(params.stack_timeout or 1e9, self._stack_timeout)
+        sock, self._sock = self._sock, None
+        assert sock is not None
+        conn._attach(sock)
+        conn._on_stream_connected()
+
+    def _stack_timeout(self) -> None:
+        self._timer = None
+        self._conn._terminate_stream(exceptions.AMQPConnectionError(
+            f"Timeout while setting up the connection to {self._params.host}:"
+            f"{self._params.port} (stack_timeout={self._params.stack_timeout})"))
+
+    def succeeded(self) -> None:
+        """The AMQP handshake completed."""
+        if self._timer is not None:
+            self._conn.ioloop.remove_timeout(self._timer)
+            self._timer = None
+
+    def attempt_failed(self, error: BaseException) -> None:
+        """The AMQP handshake of the current attempt failed."""
+        self._conn._detach()
+        self._fail(error)

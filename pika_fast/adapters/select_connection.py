@@ -1,0 +1,56 @@
+"""SelectConnection and its IOLoop, with pika 1.4's API."""
+from __future__ import annotations
+
+from typing import Any, Callable, Optional, Sequence
+
+from pika_fast.adapters._ioloop import (  # noqa: F401  (pika's names live here)
+    IOLoop,
+    PollEvents,
+)
+from pika_fast.adapters.base_connection import BaseConnection, _ConnectWorkflow
+from pika_fast.connection import Parameters
+
+#: Set to 'select', 'poll', 'epoll' or 'kqueue' to choose the IOLoop's poller, as in pika.
+SELECT_TYPE = None
+
+
+class SelectConnection(BaseConnection):
+    """An asynchronous connection on pika_fast's IOLoop (select/poll/epoll/kqueue)."""
+
+    def __init__(self, parameters: Optional[Parameters] = None,
+                 on_open_callback: Optional[Callable[..., None]] = None,
+                 on_open_error_callback: Optional[Callable[..., None]] = None,
+                 on_close_callback: Optional[Callable[..., None]] = None,
+                 custom_ioloop: Any = None, internal_connection_workflow: bool = True) -> None:
+        ioloop = custom_ioloop if custom_ioloop is not None else IOLoop()
+        super().__init__(parameters, on_open_callback, on_open_error_callback,
+                         on_close_callback, ioloop, internal_connection_workflow)
+
+    @classmethod
+    def create_connection(cls, connection_configs: Sequence[Parameters],
+                          on_done: Callable[[Any], None], custom_ioloop: Any = None,
+                          workflow: Any = None) -> Any:
+        """Connect to the first config that works; ``on_done(connection or error)``."""
+        if workflow is not None:
+            raise NotImplementedError("custom connection workflows are not supported yet")
+        configs = list(connection_configs)
+        if not configs:
+            raise ValueError("connection_configs must not be empty")
+        conn = cls(configs[0], custom_ioloop=custom_ioloop, internal_connection_workflow=False)
+
+        def done(error: Optional[BaseException]) -> None:
+            conn._workflow = None
+            if error is None:
+                on_done(conn)
+            else:
+                conn._core.connection_lost(error)
+                on_done(error)
+
+        def opened(_conn: Any) -> None:
+            on_done(conn)
+
+        conn._workflow = _ConnectWorkflow(conn, configs, done)
+        conn.add_on_open_callback(opened)
+        conn.add_on_open_error_callback(lambda _c, _e: None)
+        conn._workflow.start()
+        return conn._workflow

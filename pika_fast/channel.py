@@ -1,0 +1,436 @@
+"""The callback-style Channel, with pika 1.4's ``pika.channel.Channel`` API.
+
+A thin front over :class:`pika_fast._protocol.ChannelCore`: the core keeps the protocol
+rules (states, reply pairing, confirm mode); this class maps them to pika's callbacks
+and argument conventions.
+"""
+from __future__ import annotations
+
+import collections
+import logging
+import uuid
+from typing import Any, Callable, Deque, Dict, List, Optional, Union
+
+from pika_fast import _protocol, exceptions, frame, spec, validators
+from pika_fast.exchange_type import ExchangeType
+from pika_fast.frame import ContentFrameAssembler  # noqa: F401  (pika.channel's name)
+
+LOGGER = logging.getLogger(__name__)
+
+MAX_CHANNELS = 65535
+
+
+class Channel(_protocol.ChannelHandler):
+    """An AMQP channel driven by callbacks, as ``pika.channel.Channel``."""
+
+    CLOSED = _protocol.CHANNEL_CLOSED
+    OPENING = _protocol.CHANNEL_OPENING
+    OPEN = _protocol.CHANNEL_OPEN
+    CLOSING = _protocol.CHANNEL_CLOSING
+
+    def __init__(self, connection: Any, channel_number: int,
+                 on_open_callback: Optional[Callable[["Channel"], None]]) -> None:
+        if not isinstance(channel_number, int):
+            raise exceptions.InvalidChannelNumber(channel_number)
+        validators.rpc_completion_callback(on_open_callback)
+        self.connection = connection
+        self.channel_number = channel_number
+        self._on_open_callback = on_open_callback
+        self._core: Optional[_protocol.ChannelCore] = None
+        self._consumers: Dict[str, Callable[..., None]] = {}
+        self._cancelled: set = set()
+        self._on_close_callbacks: List[Callable[..., None]] = []
+        self._on_cancel_callbacks: List[Callable[..., None]] = []
+        self._on_return_callbacks: List[Callable[..., None]] = []
+        self._on_flow_callbacks: List[Callable[..., None]] = []
+        self._ack_nack_callback: Optional[Callable[..., None]] = None
+        self._on_getok_callback: Optional[Callable[..., None]] = None
+        # One entry per outstanding synchronous request: (callback, extra-callback-args).
+        self._reply_callbacks: Deque[Optional[Callable[..., None]]] = collections.deque()
+        self._one_shot: Dict[type, List[Callable[..., None]]] = {}
+        self._state = self.CLOSED
+
+    def __int__(self) -> int:
+        return self.channel_number
+
+    def __repr__(self) -> str:
+        return f"<{self.__class__.__name__} number={self.channel_number} " \
+               f"{self._state_name()} conn={self.connection!r}>"
+
+    def _state_name(self) -> str:
+        return {self.CLOSED: "CLOSED", self.OPENING: "OPENING", self.OPEN: "OPEN",
+                self.CLOSING: "CLOSING"}[self._state]
+
+    # ----------------------------------------------------------- state
+
+    @property
+    def is_closed(self) -> bool:
+        return self._state == self.CLOSED
+
+    @property
+    def is_closing(self) -> bool:
+        return self._state == self.CLOSING
+
+    @property
+    def is_open(self) -> bool:
+        return self._state == self.OPEN
+
+    @property
+    def is_opening(self) -> bool:
+        return self._state == self.OPENING
+
+    @property
+    def consumer_tags(self) -> List[str]:
+        """Tags of the active consumers."""
+        return list(self._consumers)
+
+    def open(self) -> None:
+        """Open the channel (the connection calls this)."""
+        self._state = self.OPENING
+        self._core = self.connection._core.open_channel(self, self.channel_number)
+        self.connection._flush_soon()
+
+    def _raise_if_not_open(self) -> None:
+        if self._state != self.OPEN:
+            raise exceptions.ChannelWrongStateError("Channel is closed.")
+
+    def _send(self, method: Any) -> None:
+        self._raise_if_not_open()
+        self._core.send(method)  # type: ignore[union-attr]
+        self.connection._flush_soon()
+
+    def _rpc(self, method: Any, callback: Optional[Callable[..., None]]) -> None:
+        self._raise_if_not_open()
+        core = self._core
+        assert core is not None
+        if not getattr(method, "nowait", False):
+            self._reply_callbacks.append(callback)
+        core.request(method)
+        self.connection._flush_soon()
+
+    # ------------------------------------------------------- callbacks
+
+    def add_callback(self, callback: Callable[..., None], replies: List[Any],
+                     one_shot: bool = True) -> None:
+        """Call ``callback(method_frame)`` when one of ``replies`` arrives."""
+        for reply in replies:
+            self._one_shot.setdefault(reply if isinstance(reply, type) else type(reply),
+                                      []).append(callback)
+
+    def add_on_cancel_callback(self, callback: Callable[..., None]) -> None:
+        """``callback(method_frame)`` when the broker cancels a consumer."""
+        self._on_cancel_callbacks.append(callback)
+
+    def add_on_close_callback(self, callback: Callable[..., None]) -> None:
+        """``callback(channel, exception)`` when the channel closes."""
+        self._on_close_callbacks.append(callback)
+
+    def add_on_flow_callback(self, callback: Callable[..., None]) -> None:
+        """``callback(active)`` on Channel.Flow from the broker."""
+        self._on_flow_callbacks.append(callback)
+
+    def add_on_return_callback(self, callback: Callable[..., None]) -> None:
+        """``callback(channel, method, properties, body)`` for returned messages."""
+        self._on_return_callbacks.append(callback)
+
+    # ---------------------------------------------------- core handler
+
+    def on_open(self) -> None:
+        self._state = self.OPEN
+        if self._on_open_callback is not None:
+            self._on_open_callback(self)
+
+    def on_reply(self, method: Any, properties: Any, body: Any) -> None:
+        callback = self._reply_callbacks.popleft() if self._reply_callbacks else None
+        if isinstance(method, spec.Basic.GetOk):
+            getok, self._on_getok_callback = self._on_getok_callback, None
+            if getok is not None:
+                getok(self, method, properties, body)
+            return
+        if isinstance(method, spec.Basic.GetEmpty):
+            self._on_getok_callback = None
+        if isinstance(method, spec.Basic.CancelOk):
+            self._consumers.pop(method.consumer_tag, None)
+            self._cancelled.discard(method.consumer_tag)
+        method_frame = frame.Method(self.channel_number, method)
+        for extra in self._one_shot.pop(type(method), ()):
+            extra(method_frame)
+        if callback is not None:
+            callback(method_frame)
+
+    def on_deliver(self, method: Any, properties: Any, body: Any) -> None:
+        callback = self._consumers.get(method.consumer_tag)
+        if callback is None:
+            if method.consumer_tag not in self._cancelled:
+                LOGGER.error("Unexpected delivery for consumer %r; rejecting",
+                             method.consumer_tag)
+                self._core.send(spec.Basic.Reject(method.delivery_tag, True))  # type: ignore
+            return
+        callback(self, method, properties, body)
+
+    def on_return(self, method: Any, properties: Any, body: Any) -> None:
+        if not self._on_return_callbacks:
+            LOGGER.warning("Basic.Return received with no return callback: %r", method)
+        for callback in self._on_return_callbacks:
+            callback(self, method, properties, body)
+
+    def on_confirm(self, method: Any) -> None:
+        if self._ack_nack_callback is not None:
+            self._ack_nack_callback(frame.Method(self.channel_number, method))
+
+    def on_cancel(self, method: Any) -> None:
+        self._consumers.pop(method.consumer_tag, None)
+        method_frame = frame.Method(self.channel_number, method)
+        for callback in self._on_cancel_callbacks:
+            callback(method_frame)
+
+    def on_flow(self, active: bool) -> None:
+        for callback in self._on_flow_callbacks:
+            callback(active)
+
+    def on_closed(self, error: BaseException) -> None:
+        self._state = self.CLOSED
+        self._consumers.clear()
+        self._reply_callbacks.clear()
+        self.connection._channel_closed(self)
+        for callback in self._on_close_callbacks:
+            callback(self, error)
+
+    def on_bad_message(self, error: exceptions.MessageDecodeError) -> None:
+        LOGGER.error("Channel %d: %s", self.channel_number, error)
+        method = error.method
+        if isinstance(method, spec.Basic.Deliver) and self.is_open:
+            self._core.send(spec.Basic.Reject(method.delivery_tag, requeue=False))  # type: ignore
+            self.connection._flush_soon()
+
+    # ---------------------------------------------------------- basic
+
+    def basic_ack(self, delivery_tag: int = 0, multiple: bool = False) -> None:
+        """Acknowledge one message, or all up to ``delivery_tag`` if ``multiple``."""
+        self._send(spec.Basic.Ack(delivery_tag, multiple))
+
+    def basic_nack(self, delivery_tag: int = 0, multiple: bool = False,
+                   requeue: bool = True) -> None:
+        """Reject one or several messages."""
+        self._send(spec.Basic.Nack(delivery_tag, multiple, requeue))
+
+    def basic_reject(self, delivery_tag: int = 0, requeue: bool = True) -> None:
+        """Reject one message."""
+        if not isinstance(delivery_tag, int):
+            raise TypeError("delivery_tag must be an integer")
+        self._send(spec.Basic.Reject(delivery_tag, requeue))
+
+    def basic_cancel(self, consumer_tag: str = "",
+                     callback: Optional[Callable[..., None]] = None) -> None:
+        """Cancel a consumer; ``callback(method_frame)`` on CancelOk (None: nowait)."""
+        validators.require_string(consumer_tag, "consumer_tag")
+        self._raise_if_not_open()
+        nowait = validators.rpc_completion_callback(callback)
+        if consumer_tag in self._cancelled:
+            return
+        if consumer_tag not in self._consumers:
+            LOGGER.warning("basic_cancel - consumer not found: %s", consumer_tag)
+            return
+        if nowait:
+            self._consumers.pop(consumer_tag, None)
+        else:
+            self._cancelled.add(consumer_tag)
+        self._rpc(spec.Basic.Cancel(consumer_tag=consumer_tag, nowait=nowait), callback)
+
+    def basic_consume(self, queue: str, on_message_callback: Callable[..., None],
+                      auto_ack: bool = False, exclusive: bool = False,
+                      consumer_tag: Optional[str] = None,
+                      arguments: Optional[Dict[str, Any]] = None,
+                      callback: Optional[Callable[..., None]] = None) -> str:
+        """Start a consumer; ``on_message_callback(channel, method, properties, body)``."""
+        validators.require_string(queue, "queue")
+        validators.require_callback(on_message_callback)
+        self._raise_if_not_open()
+        validators.rpc_completion_callback(callback)
+        if not consumer_tag:
+            consumer_tag = f"ctag{self.channel_number}.{uuid.uuid4().hex}"
+        if consumer_tag in self._consumers or consumer_tag in self._cancelled:
+            raise exceptions.DuplicateConsumerTag(consumer_tag)
+        self._consumers[consumer_tag] = on_message_callback
+        self._rpc(spec.Basic.Consume(queue=queue, consumer_tag=consumer_tag, no_ack=auto_ack,
+                                     exclusive=exclusive, arguments=arguments or {}),
+                  callback)
+        return consumer_tag
+
+    def basic_get(self, queue: str, callback: Callable[..., None],
+                  auto_ack: bool = False) -> None:
+        """Fetch one message: ``callback(channel, method, properties, body)`` on GetOk."""
+        validators.require_string(queue, "queue")
+        validators.require_callback(callback)
+        if self._on_getok_callback is not None:
+            raise exceptions.DuplicateGetOkCallback()
+        self._raise_if_not_open()
+        self._on_getok_callback = callback
+        self._rpc(spec.Basic.Get(queue=queue, no_ack=auto_ack), None)
+
+    def basic_publish(self, exchange: str, routing_key: str, body: Any,
+                      properties: Optional[spec.BasicProperties] = None,
+                      mandatory: bool = False) -> None:
+        """Publish a message (str bodies are UTF-8 encoded)."""
+        core = self._core
+        if self._state != self.OPEN:
+            raise exceptions.ChannelWrongStateError("Channel is closed.")
+        core.publish(exchange, routing_key,  # type: ignore[union-attr]
+                     properties if properties is not None else _EMPTY_PROPERTIES,
+                     body, mandatory)
+        self.connection._flush_soon()
+
+    def basic_qos(self, prefetch_size: int = 0, prefetch_count: int = 0,
+                  global_qos: bool = False,
+                  callback: Optional[Callable[..., None]] = None) -> None:
+        """Set the prefetch window; ``callback(method_frame)`` on QosOk."""
+        validators.rpc_completion_callback(callback)
+        validators.zero_or_greater("prefetch_size", prefetch_size)
+        validators.zero_or_greater("prefetch_count", prefetch_count)
+        self._rpc(spec.Basic.Qos(prefetch_size, prefetch_count, global_qos), callback)
+
+    def basic_recover(self, requeue: bool = False,
+                      callback: Optional[Callable[..., None]] = None) -> None:
+        """Redeliver unacknowledged messages; ``callback(method_frame)`` on RecoverOk."""
+        validators.rpc_completion_callback(callback)
+        self._rpc(spec.Basic.Recover(requeue), callback)
+
+    def confirm_delivery(self, ack_nack_callback: Callable[..., None],
+                         callback: Optional[Callable[..., None]] = None) -> None:
+        """Enter confirm mode; ``ack_nack_callback(method_frame)`` per Ack/Nack."""
+        validators.require_callback(ack_nack_callback, "ack_nack_callback")
+        nowait = validators.rpc_completion_callback(callback)
+        caps = (self.connection._core.server_properties or {}).get("capabilities", {})
+        if not (caps.get("publisher_confirms") and caps.get("basic.nack")):
+            raise exceptions.MethodNotImplemented("Confirm.Select not Supported by Server")
+        self._ack_nack_callback = ack_nack_callback
+        self._rpc(spec.Confirm.Select(nowait), callback)
+        self._core.confirming = True  # type: ignore[union-attr]
+
+    def close(self, reply_code: int = 0, reply_text: str = "Normal shutdown") -> None:
+        """Close the channel; the close callbacks run on CloseOk."""
+        if self._state in (self.CLOSED, self.CLOSING):
+            raise exceptions.ChannelWrongStateError(
+                f"Channel is {'closed' if self.is_closed else 'closing'}.")
+        for tag in list(self._consumers):
+            if tag not in self._cancelled:
+                self.basic_cancel(tag)
+        self._state = self.CLOSING
+        self._core.close(reply_code, reply_text)  # type: ignore[union-attr]
+        self.connection._flush_soon()
+
+    def flow(self, active: bool, callback: Optional[Callable[..., None]] = None) -> None:
+        """Ask the broker to start/stop flow; ``callback(active)`` with its answer."""
+        validators.rpc_completion_callback(callback)
+
+        def on_flow_ok(method_frame: frame.Method[Any]) -> None:
+            if callback is not None:
+                callback(method_frame.method.active)
+
+        self._rpc(spec.Channel.Flow(active), on_flow_ok)
+
+    # -------------------------------------------------------- topology
+
+    def exchange_declare(self, exchange: str,
+                         exchange_type: Union[ExchangeType, str] = ExchangeType.direct,
+                         passive: bool = False, durable: bool = False,
+                         auto_delete: bool = False, internal: bool = False,
+                         arguments: Optional[Dict[str, Any]] = None,
+                         callback: Optional[Callable[..., None]] = None) -> None:
+        """Declare an exchange; ``callback(method_frame)`` on DeclareOk (None: nowait)."""
+        validators.require_string(exchange, "exchange")
+        nowait = validators.rpc_completion_callback(callback)
+        if isinstance(exchange_type, ExchangeType):
+            exchange_type = exchange_type.value
+        self._rpc(spec.Exchange.Declare(0, exchange, exchange_type, passive, durable,
+                                        auto_delete, internal, nowait, arguments or {}),
+                  callback)
+
+    def exchange_delete(self, exchange: Optional[str] = None, if_unused: bool = False,
+                        callback: Optional[Callable[..., None]] = None) -> None:
+        """Delete an exchange."""
+        nowait = validators.rpc_completion_callback(callback)
+        self._rpc(spec.Exchange.Delete(0, exchange or "", if_unused, nowait), callback)
+
+    def exchange_bind(self, destination: str, source: str, routing_key: str = "",
+                      arguments: Optional[Dict[str, Any]] = None,
+                      callback: Optional[Callable[..., None]] = None) -> None:
+        """Bind exchange ``destination`` to ``source``."""
+        validators.require_string(destination, "destination")
+        validators.require_string(source, "source")
+        nowait = validators.rpc_completion_callback(callback)
+        self._rpc(spec.Exchange.Bind(0, destination, source, routing_key, nowait,
+                                     arguments or {}), callback)
+
+    def exchange_unbind(self, destination: Optional[str] = None,
+                        source: Optional[str] = None, routing_key: str = "",
+                        arguments: Optional[Dict[str, Any]] = None,
+                        callback: Optional[Callable[..., None]] = None) -> None:
+        """Remove an exchange-to-exchange binding."""
+        nowait = validators.rpc_completion_callback(callback)
+        self._rpc(spec.Exchange.Unbind(0, destination or "", source or "", routing_key,
+                                       nowait, arguments or {}), callback)
+
+    def queue_declare(self, queue: str, passive: bool = False, durable: bool = False,
+                      exclusive: bool = False, auto_delete: bool = False,
+                      arguments: Optional[Dict[str, Any]] = None,
+                      callback: Optional[Callable[..., None]] = None) -> None:
+        """Declare a queue; ``callback(method_frame)`` on DeclareOk (None: nowait)."""
+        validators.require_string(queue, "queue")
+        nowait = validators.rpc_completion_callback(callback)
+        self._rpc(spec.Queue.Declare(0, queue, passive, durable, exclusive, auto_delete,
+                                     nowait, arguments or {}), callback)
+
+    def queue_bind(self, queue: str, exchange: str, routing_key: Optional[str] = None,
+                   arguments: Optional[Dict[str, Any]] = None,
+                   callback: Optional[Callable[..., None]] = None) -> None:
+        """Bind a queue to an exchange (routing key defaults to the queue name)."""
+        validators.require_string(queue, "queue")
+        validators.require_string(exchange, "exchange")
+        nowait = validators.rpc_completion_callback(callback)
+        if routing_key is None:
+            routing_key = queue
+        self._rpc(spec.Queue.Bind(0, queue, exchange, routing_key, nowait, arguments or {}),
+                  callback)
+
+    def queue_unbind(self, queue: str, exchange: Optional[str] = None,
+                     routing_key: Optional[str] = None,
+                     arguments: Optional[Dict[str, Any]] = None,
+                     callback: Optional[Callable[..., None]] = None) -> None:
+        """Remove a queue binding."""
+        validators.rpc_completion_callback(callback)
+        if routing_key is None:
+            routing_key = queue
+        self._rpc(spec.Queue.Unbind(0, queue, exchange or "", routing_key, arguments or {}),
+                  callback)
+
+    def queue_purge(self, queue: str, callback: Optional[Callable[..., None]] = None) -> None:
+        """Purge a queue."""
+        validators.require_string(queue, "queue")
+        nowait = validators.rpc_completion_callback(callback)
+        self._rpc(spec.Queue.Purge(0, queue, nowait), callback)
+
+    def queue_delete(self, queue: str, if_unused: bool = False, if_empty: bool = False,
+                     callback: Optional[Callable[..., None]] = None) -> None:
+        """Delete a queue."""
+        validators.require_string(queue, "queue")
+        nowait = validators.rpc_completion_callback(callback)
+        self._rpc(spec.Queue.Delete(0, queue, if_unused, if_empty, nowait), callback)
+
+    def tx_select(self, callback: Optional[Callable[..., None]] = None) -> None:
+        """Use transactions on this channel."""
+        validators.rpc_completion_callback(callback)
+        self._rpc(spec.Tx.Select(), callback)
+
+    def tx_commit(self, callback: Optional[Callable[..., None]] = None) -> None:
+        """Commit the current transaction."""
+        validators.rpc_completion_callback(callback)
+        self._rpc(spec.Tx.Commit(), callback)
+
+    def tx_rollback(self, callback: Optional[Callable[..., None]] = None) -> None:
+        """Roll back the current transaction."""
+        validators.rpc_completion_callback(callback)
+        self._rpc(spec.Tx.Rollback(), callback)
+
+
+_EMPTY_PROPERTIES = spec.BasicProperties()

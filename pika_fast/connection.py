@@ -1,0 +1,321 @@
+"""Connection parameters and the connection states, under ``pika.connection``'s names."""
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from pika_fast import _protocol, exceptions, frame, validators
+from pika_fast._parameters import (  # noqa: F401  (re-exported for pika's import paths)
+    ConnectionParameters,
+    Parameters,
+    SSLOptions,
+    URLParameters,
+)
+from pika_fast._protocol import (  # noqa: F401
+    CONNECTION_CLOSED,
+    CONNECTION_CLOSING,
+    CONNECTION_INIT,
+    CONNECTION_OPEN,
+    CONNECTION_PROTOCOL,
+    CONNECTION_START,
+    CONNECTION_TUNE,
+)
+
+__all__ = ["Connection", "ConnectionParameters", "Parameters", "SSLOptions", "URLParameters"]
+
+LOGGER = logging.getLogger(__name__)
+_monotonic = time.monotonic
+
+
+class Connection(_protocol.ConnectionHandler):
+    """The callback-style connection, I/O-free: adapters subclass it (pika's contract).
+
+    An adapter calls :meth:`_on_stream_connected`, :meth:`_on_data_available` and
+    :meth:`_on_stream_terminated`, and implements ``_adapter_emit``,
+    ``_adapter_call_later``, ``_adapter_remove_timeout`` and ``_adapter_disconnect``.
+    """
+
+    ON_CONNECTION_CLOSED = "_on_connection_closed"
+    ON_CONNECTION_ERROR = "_on_connection_error"
+    ON_CONNECTION_OPEN_OK = "_on_connection_open_ok"
+
+    CONNECTION_CLOSED = CONNECTION_CLOSED
+    CONNECTION_INIT = CONNECTION_INIT
+    CONNECTION_PROTOCOL = CONNECTION_PROTOCOL
+    CONNECTION_START = CONNECTION_START
+    CONNECTION_TUNE = CONNECTION_TUNE
+    CONNECTION_OPEN = CONNECTION_OPEN
+    CONNECTION_CLOSING = CONNECTION_CLOSING
+
+    def __init__(self, parameters: Optional[Parameters] = None,
+                 on_open_callback: Optional[Callable[..., None]] = None,
+                 on_open_error_callback: Optional[Callable[..., None]] = None,
+                 on_close_callback: Optional[Callable[..., None]] = None,
+                 internal_connection_workflow: bool = True) -> None:
+        if parameters is not None and not isinstance(parameters, Parameters):
+            raise TypeError(f"Expected instance of Parameters, not {parameters!r}")
+        self.params = parameters if parameters is not None else ConnectionParameters()
+        self._internal_connection_workflow = internal_connection_workflow
+        self._on_open_callbacks: List[Callable[..., None]] = []
+        self._on_open_error_callbacks: List[Callable[..., None]] = [self._default_on_open_error]
+        self._on_close_callbacks: List[Callable[..., None]] = []
+        self._blocked_callbacks: List[Callable[..., None]] = []
+        self._unblocked_callbacks: List[Callable[..., None]] = []
+        if on_open_callback is not None:
+            self.add_on_open_callback(on_open_callback)
+        if on_open_error_callback is not None:
+            self.add_on_open_error_callback(on_open_error_callback)
+        if on_close_callback is not None:
+            self.add_on_close_callback(on_close_callback)
+        self._channels: Dict[int, Any] = {}
+        self._core = self._new_core()
+        self._opened = False
+        self._closing_requested: Optional[Tuple[int, str]] = None
+        self._heartbeat_timer: Any = None
+        self._blocked_timer: Any = None
+        self._update_secret_callbacks: List[Callable[..., None]] = []
+
+    def _new_core(self) -> _protocol.ConnectionCore:
+        params = self.params
+        return _protocol.ConnectionCore(
+            self, credentials=params.credentials, virtual_host=params.virtual_host,
+            channel_max=params.channel_max, frame_max=params.frame_max,
+            heartbeat=params.heartbeat, client_properties=params.client_properties,
+            locale=params.locale, heartbeat_owner=self)
+
+    def __repr__(self) -> str:
+        return f"<{self.__class__.__name__} {self._state_name()} " \
+               f"params={self.params!r}>"
+
+    def _state_name(self) -> str:
+        return {CONNECTION_CLOSED: "CLOSED", CONNECTION_INIT: "INIT",
+                CONNECTION_PROTOCOL: "PROTOCOL", CONNECTION_START: "START",
+                CONNECTION_TUNE: "TUNE", CONNECTION_OPEN: "OPEN",
+                CONNECTION_CLOSING: "CLOSING"}[self._core.state]
+
+    # ---------------------------------------------------------- callbacks
+
+    def add_on_close_callback(self, callback: Callable[..., None]) -> None:
+        """``callback(connection, exception)`` when the connection closes."""
+        validators.require_callback(callback)
+        self._on_close_callbacks.append(callback)
+
+    def add_on_open_callback(self, callback: Callable[..., None]) -> None:
+        """``callback(connection)`` once the connection is open."""
+        validators.require_callback(callback)
+        self._on_open_callbacks.append(callback)
+
+    def add_on_open_error_callback(self, callback: Callable[..., None],
+                                   remove_default: bool = True) -> None:
+        """``callback(connection, exception)`` when the connection fails to open."""
+        validators.require_callback(callback)
+        if remove_default and self._default_on_open_error in self._on_open_error_callbacks:
+            self._on_open_error_callbacks.remove(self._default_on_open_error)
+        self._on_open_error_callbacks.append(callback)
+
+    def add_on_connection_blocked_callback(self, callback: Callable[..., None]) -> None:
+        """``callback(connection, method_frame)`` on Connection.Blocked."""
+        validators.require_callback(callback)
+        self._blocked_callbacks.append(callback)
+
+    def add_on_connection_unblocked_callback(self, callback: Callable[..., None]) -> None:
+        """``callback(connection, method_frame)`` on Connection.Unblocked."""
+        validators.require_callback(callback)
+        self._unblocked_callbacks.append(callback)
+
+    @staticmethod
+    def _default_on_open_error(connection: "Connection", error: BaseException) -> None:
+        LOGGER.error("Connection to %s:%s failed: %r", connection.params.host,
+                     connection.params.port, error)
+
+    # ---------------------------------------------------------- public API
+
+    def channel(self, channel_number: Optional[int] = None,
+                on_open_callback: Optional[Callable[..., None]] = None) -> Any:
+        """Open a channel; ``on_open_callback(channel)`` once the broker confirms it."""
+        from pika_fast.channel import Channel
+
+        if not self.is_open:
+            raise exceptions.ConnectionWrongStateError(
+                f"Channel allocation requires an open connection: {self!r}")
+        validators.rpc_completion_callback(on_open_callback)
+        if channel_number is None:
+            channel_number = self._core.next_channel_number()
+        elif channel_number in self._channels or channel_number in self._core.channels:
+            raise exceptions.InvalidChannelNumber(channel_number)
+        channel = Channel(self, channel_number, on_open_callback)
+        self._channels[channel_number] = channel
+        channel.open()
+        return channel
+
+    def close(self, reply_code: int = 200, reply_text: str = "Normal shutdown") -> None:
+        """Close the channels, then the connection; the close callbacks run at the end."""
+        if self.is_closing or self.is_closed:
+            raise exceptions.ConnectionWrongStateError(
+                f"Illegal close({reply_code}, {reply_text!r}) request on {self!r} because "
+                "it was called while connection state="
+                f"{self._state_name()}.")
+        if not self.is_open:
+            self._closing_requested = (reply_code, reply_text)
+            self._core.close(reply_code, reply_text)
+            return
+        self._closing_requested = (reply_code, reply_text)
+        open_channels = [c for c in self._channels.values() if c.is_open or c.is_opening]
+        for channel in open_channels:
+            if channel.is_open:
+                channel.close(reply_code, reply_text)
+        if not any(c.is_closing or c.is_open for c in self._channels.values()):
+            self._send_connection_close()
+
+    def _send_connection_close(self) -> None:
+        code, text = self._closing_requested or (200, "Normal shutdown")
+        self._core.close(code, text)
+        self._flush_soon()
+
+    def _channel_closed(self, channel: Any) -> None:
+        self._channels.pop(channel.channel_number, None)
+        if (self._closing_requested and self._core.state == CONNECTION_OPEN and
+                not any(c.is_closing or c.is_open for c in self._channels.values())):
+            self._send_connection_close()
+
+    def update_secret(self, new_secret: str, reason: str,
+                      callback: Optional[Callable[..., None]] = None) -> None:
+        """Send Connection.UpdateSecret; ``callback(method_frame)`` on UpdateSecretOk."""
+        if not self.is_open:
+            raise exceptions.ConnectionWrongStateError(
+                "Connection is not open for update_secret")
+        validators.rpc_completion_callback(callback)
+        if callback is not None:
+            self._update_secret_callbacks.append(callback)
+        self._core.update_secret(new_secret, reason)
+        self._flush_soon()
+
+    @property
+    def is_closed(self) -> bool:
+        return self._core.state == CONNECTION_CLOSED
+
+    @property
+    def is_closing(self) -> bool:
+        return self._core.state == CONNECTION_CLOSING or (
+            self._closing_requested is not None and self._core.state == CONNECTION_OPEN)
+
+    @property
+    def is_open(self) -> bool:
+        return self._core.state == CONNECTION_OPEN and self._closing_requested is None
+
+    @property
+    def server_properties(self) -> Optional[Dict[str, Any]]:
+        return self._core.server_properties
+
+    def _capability(self, name: str) -> bool:
+        caps = (self._core.server_properties or {}).get("capabilities") or {}
+        return bool(caps.get(name, False))
+
+    @property
+    def basic_nack(self) -> bool:
+        return self._capability("basic.nack")
+
+    @property
+    def consumer_cancel_notify(self) -> bool:
+        return self._capability("consumer_cancel_notify")
+
+    @property
+    def exchange_exchange_bindings(self) -> bool:
+        return self._capability("exchange_exchange_bindings")
+
+    @property
+    def publisher_confirms(self) -> bool:
+        return self._capability("publisher_confirms")
+
+    # ----------------------------------------------------- core handler
+
+    def on_connection_open(self) -> None:
+        self._opened = True
+        self._schedule_heartbeat()
+        for callback in list(self._on_open_callbacks):
+            callback(self)
+
+    def on_connection_closed(self, error: BaseException) -> None:
+        for timer in (self._heartbeat_timer, self._blocked_timer):
+            if timer is not None:
+                self._adapter_remove_timeout(timer)
+        self._heartbeat_timer = self._blocked_timer = None
+        self._channels.clear()
+        self._adapter_disconnect()
+        if not self._opened:
+            self._on_open_failed(error)
+            return
+        for callback in list(self._on_close_callbacks):
+            callback(self, error)
+
+    def _on_open_failed(self, error: BaseException) -> None:
+        for callback in list(self._on_open_error_callbacks):
+            callback(self, error)
+
+    def on_blocked(self, method: Any) -> None:
+        timeout = self.params.blocked_connection_timeout
+        if timeout is not None and self._blocked_timer is None:
+            self._blocked_timer = self._adapter_call_later(timeout, self._on_blocked_timeout)
+        for callback in list(self._blocked_callbacks):
+            callback(self, frame.Method(0, method))
+
+    def on_unblocked(self, method: Any) -> None:
+        if self._blocked_timer is not None:
+            self._adapter_remove_timeout(self._blocked_timer)
+            self._blocked_timer = None
+        for callback in list(self._unblocked_callbacks):
+            callback(self, frame.Method(0, method))
+
+    def on_output(self) -> None:
+        self._flush_soon()
+
+    def _on_blocked_timeout(self) -> None:
+        self._blocked_timer = None
+        self._terminate_stream(exceptions.ConnectionBlockedTimeout(
+            "Blocked connection timeout expired."))
+
+    def _schedule_heartbeat(self) -> None:
+        try:
+            due = self._core.heartbeat_due(_monotonic())
+        except exceptions.AMQPHeartbeatTimeout:
+            return  # the core has terminated the connection and told us
+        self._flush_soon()
+        if due is not None:
+            self._heartbeat_timer = self._adapter_call_later(max(due, 0.05),
+                                                             self._schedule_heartbeat)
+
+    # --------------------------------------------------- adapter side
+
+    def _on_stream_connected(self) -> None:
+        self._core.initiate(_monotonic())
+        self._flush_soon()
+
+    def _on_data_available(self, data: bytes) -> None:
+        try:
+            self._core.data_received(data, _monotonic())
+        except exceptions.AMQPError as exc:
+            if self._core.state != CONNECTION_CLOSED:
+                self._terminate_stream(exc)
+            return
+        if self._core.has_output():
+            self._flush_soon()
+
+    def _on_stream_terminated(self, error: Optional[BaseException]) -> None:
+        self._core.connection_lost(error)
+
+    def _terminate_stream(self, error: BaseException) -> None:
+        self._core.connection_lost(error)
+
+    def _flush_soon(self) -> None:
+        """Arrange for the core's output to be written (adapters override)."""
+        raise NotImplementedError
+
+    def _adapter_call_later(self, delay: float, callback: Callable[[], None]) -> Any:
+        raise NotImplementedError
+
+    def _adapter_remove_timeout(self, timeout_id: Any) -> None:
+        raise NotImplementedError
+
+    def _adapter_disconnect(self) -> None:
+        raise NotImplementedError
