@@ -26,6 +26,7 @@ from pika_fast.exchange_type import ExchangeType
 LOGGER = logging.getLogger(__name__)
 
 _RECV_SIZE = 131072
+_ACK_DELAY = 0.002  # longest an ack made in a callback batch waits for its batch to end
 _monotonic = time.monotonic
 
 Message = Tuple[Any, Any, Any]
@@ -101,6 +102,8 @@ class BlockingConnection(_protocol.ConnectionHandler):
         self._closed_error: Optional[BaseException] = None
         self._opened = False
         self._dispatching = False
+        self._blocked_deadline: Optional[float] = None
+        self._acks_since: Optional[float] = None
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
@@ -188,29 +191,73 @@ class BlockingConnection(_protocol.ConnectionHandler):
         self._closed_error = error
         if self._heartbeat_sender is not None:
             self._heartbeat_sender.stopped.set()
+        if not isinstance(error, exceptions.ConnectionClosedByClient) and self._opened:
+            # Unexpected end: release the socket now; a clean close does it in close().
+            self._flush_quietly()
+            self._close_socket()
+
+    def _flush_quietly(self) -> None:
+        try:
+            if self._core.has_output():
+                with self._write_lock:
+                    for buf in self._core.take_output():
+                        self._sock.sendall(buf)
+        except OSError:
+            pass
+
+    def _close_socket(self) -> None:
+        try:
+            self._poller.unregister(self._sock_fd)
+        except (KeyError, ValueError, OSError):
+            pass
+        try:
+            self._sock.close()
+        except OSError:
+            pass
 
     def on_blocked(self, method: Any) -> None:
+        timeout = self._params.blocked_connection_timeout
+        if timeout is not None and self._blocked_deadline is None:
+            self._blocked_deadline = _monotonic() + timeout
         for callback in self._blocked_callbacks:
             self._events.append((callback, (self, frame.Method(0, method))))
 
     def on_unblocked(self, method: Any) -> None:
+        self._blocked_deadline = None
         for callback in self._unblocked_callbacks:
             self._events.append((callback, (self, frame.Method(0, method))))
+
+    def _check_blocked_timeout(self) -> None:
+        if self._blocked_deadline is not None and _monotonic() >= self._blocked_deadline:
+            self._blocked_deadline = None
+            self._lost(exceptions.ConnectionBlockedTimeout(
+                "Blocked connection timeout expired."))
 
     # ------------------------------------------------------------------ I/O
 
     def _flush(self) -> None:
         core = self._core
+        self._acks_since = None
         if not core.has_output():
             return
         buffers = core.take_output()
+        deadline = self._blocked_deadline
         try:
             with self._write_lock:
-                if len(buffers) == 1:
-                    self._sock.sendall(buffers[0])
-                else:
-                    self._send_buffers(buffers)
+                if deadline is not None:
+                    # The broker stopped reading: don't wait past blocked_connection_timeout.
+                    self._sock.settimeout(max(0.001, deadline - _monotonic()))
+                try:
+                    if len(buffers) == 1:
+                        self._sock.sendall(buffers[0])
+                    else:
+                        self._send_buffers(buffers)
+                finally:
+                    if deadline is not None:
+                        self._sock.settimeout(None)
                 core.last_sent = _monotonic()
+        except socket.timeout:
+            self._lost(exceptions.ConnectionBlockedTimeout("Blocked connection timeout expired."))
         except OSError as exc:
             self._lost(exc)
 
@@ -249,9 +296,15 @@ class BlockingConnection(_protocol.ConnectionHandler):
         if self._timers:
             until = max(0, int((self._timers[0][0] - _monotonic()) * 1000) + 1)
             deadline_ms = until if deadline_ms is None else min(deadline_ms, until)
+        if self._blocked_deadline is not None:
+            self._check_blocked_timeout()
+            until = max(0, int((self._blocked_deadline - _monotonic()) * 1000) + 1)
+            deadline_ms = until if deadline_ms is None else min(deadline_ms, until)
         pending = 0
         if isinstance(self._sock, ssl.SSLSocket):
             pending = self._sock.pending()
+        if deadline_ms != 0 and self._core.has_output():
+            self._flush()  # nothing may wait in our buffer while we wait for the broker
         events = self._poller.poll(0 if pending else deadline_ms)
         readable = bool(pending)
         sock_fd = self._sock_fd
@@ -322,9 +375,22 @@ class BlockingConnection(_protocol.ConnectionHandler):
         events = self._events
         while events:
             callback, args = events.popleft()
+            if self._acks_since is not None and _monotonic() - self._acks_since > _ACK_DELAY:
+                self._flush()
             callback(*args)
             count += 1
+        if self._acks_since is not None:
+            self._flush()
         return count
+
+    def _flush_acks(self) -> None:
+        """Acks made inside a dispatch batch leave together when it ends (or within
+        _ACK_DELAY); elsewhere they leave at once."""
+        if self._dispatching:
+            if self._acks_since is None:
+                self._acks_since = _monotonic()
+            return
+        self._flush()
 
     # ----------------------------------------------------------- public API
 
@@ -395,12 +461,9 @@ class BlockingConnection(_protocol.ConnectionHandler):
             self._heartbeat_sender.stopped.set()
         if self._core.state != _protocol.CONNECTION_CLOSED:
             self._core.connection_lost(exceptions.ConnectionClosedByClient(200, "Normal shutdown"))
-        try:
-            self._sock.close()
-        except OSError:
-            pass
-        for s in (self._wake_r, self._wake_w):
-            s.close()
+        self._close_socket()
+        for sock in (self._wake_r, self._wake_w):
+            sock.close()
 
     def process_data_events(self, time_limit: Optional[float] = 0) -> None:
         """Do I/O and run callbacks for up to ``time_limit`` seconds.
@@ -724,14 +787,17 @@ class BlockingChannel(_protocol.ChannelHandler):
             self._rpc(spec.Basic.Cancel(consumer_tag=consumer_tag))
         self._consumers.pop(consumer_tag, None)
         pending: List[Message] = []
-        kept = collections.deque()
-        for callback, args in self._connection._events:
+        kept = []
+        events = self._connection._events
+        for callback, args in events:
             if (callback is consumer.callback and len(args) == 4 and args[0] is self
                     and args[1].consumer_tag == consumer_tag):
                 pending.append((args[1], args[2], args[3]))
             else:
                 kept.append((callback, args))
-        self._connection._events = kept
+        # In place: a dispatch loop further up the stack may be iterating this deque.
+        events.clear()
+        events.extend(kept)
         if not consumer.auto_ack:
             for method, _p, _b in pending:
                 if self.is_open:
@@ -838,20 +904,20 @@ class BlockingChannel(_protocol.ChannelHandler):
         """Acknowledge one message, or every one up to ``delivery_tag`` if ``multiple``."""
         self._check_usable()
         self._core.send(spec.Basic.Ack(delivery_tag, multiple))
-        self._connection._flush()
+        self._connection._flush_acks()
 
     def basic_nack(self, delivery_tag: int = 0, multiple: bool = False,
                    requeue: bool = True) -> None:
         """Reject one or several messages, requeueing them by default."""
         self._check_usable()
         self._core.send(spec.Basic.Nack(delivery_tag, multiple, requeue))
-        self._connection._flush()
+        self._connection._flush_acks()
 
     def basic_reject(self, delivery_tag: int = 0, requeue: bool = True) -> None:
         """Reject one message."""
         self._check_usable()
         self._core.send(spec.Basic.Reject(delivery_tag, requeue))
-        self._connection._flush()
+        self._connection._flush_acks()
 
     def basic_get(self, queue: str, auto_ack: bool = False) -> Message:
         """Fetch one message: (GetOk, properties, body), or (None, None, None) if empty."""
