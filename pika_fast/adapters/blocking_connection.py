@@ -289,6 +289,9 @@ class BlockingConnection(_protocol.ConnectionHandler):
         core = self._core
         deadline_ms = None if timeout is None else max(0, int(timeout * 1000 + 0.999))
         if core.heartbeat:
+            if _monotonic() - core.last_received > core.heartbeat:
+                # We may simply not have looked: read what is waiting before judging.
+                self._drain()
             due = core.heartbeat_due(_monotonic())
             if due is not None:
                 due_ms = max(0, int(due * 1000) + 1)
@@ -319,6 +322,15 @@ class BlockingConnection(_protocol.ConnectionHandler):
         got = self._read() if readable else False
         self._flush()
         return got
+
+    def _sock_readable(self) -> bool:
+        return any(fd == self._sock_fd for fd, _mask in self._poller.poll(0))
+
+    def _drain(self) -> None:
+        """Read whatever the socket holds right now, without waiting."""
+        while (self._core.state != _protocol.CONNECTION_CLOSED and self._sock_readable()
+               and self._read()):
+            pass
 
     def _read(self) -> bool:
         try:
