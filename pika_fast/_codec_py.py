@@ -8,8 +8,9 @@ the seam.
 from __future__ import annotations
 
 import calendar
-import sys
 import decimal
+import operator
+import sys
 from datetime import datetime, timezone
 from struct import Struct
 from typing import Any, Dict, List, Optional, Tuple, Union
@@ -396,7 +397,7 @@ def _as_readable(data: BytesLike) -> bytes:
 
 
 def _check_offset(offset: int) -> None:
-    if offset < 0:
+    if operator.index(offset) < 0:
         raise ValueError("offset must not be negative")
 
 
@@ -537,6 +538,8 @@ def _content_pieces(channel_number: int, method: Any, properties: Any, body: Any
         _FRAME_END_BYTE,
     ]
     chunk = frame_max - FRAME_OVERHEAD
+    if size > chunk and type(view) is bytes:
+        view = memoryview(view)  # slices of a memoryview share the body, bytes slices copy
     for start in range(0, size, chunk):
         fragment = view[start:start + chunk]
         pieces.append(_body_header.pack(spec.FRAME_BODY, channel_number, len(fragment)))
