@@ -49,5 +49,9 @@ spec-check: venv
 bench-codec: build
 	$(PY) benchmarks/codec.py
 
+# End to end against the local broker: pika 1.4.4, pika_fast and a raw-socket ceiling.
+bench: build broker
+	$(PY) benchmarks/e2e.py $(BENCH_ARGS)
+
 clean:
 	rm -rf build dist *.egg-info src_pyx/*.c pika_fast/*.so

@@ -128,16 +128,17 @@ class ConnectionCore:
 
     def take_output(self) -> List[Any]:
         """Everything queued for the socket, as buffers for ``sendmsg``, in order."""
+        # The buffer itself is handed over (and replaced), not copied.
         if self._wlist:
             if self._wbuf:
-                self._wlist.append(bytes(self._wbuf))
-                self._wbuf.clear()
+                self._wlist.append(self._wbuf)
+                self._wbuf = bytearray()
             out, self._wlist = self._wlist, []
             return out
         if not self._wbuf:
             return []
-        out = [bytes(self._wbuf)]
-        self._wbuf.clear()
+        out = [self._wbuf]
+        self._wbuf = bytearray()
         return out
 
     def _write(self, data: bytes) -> None:
@@ -153,8 +154,8 @@ class ConnectionCore:
                                         body, self.frame_max)
             return
         if self._wbuf:
-            self._wlist.append(bytes(self._wbuf))
-            self._wbuf.clear()
+            self._wlist.append(self._wbuf)
+            self._wbuf = bytearray()
         self._wlist.extend(_codec.content_frame_buffers(channel_number, method, properties,
                                                         body, self.frame_max))
 
@@ -428,6 +429,8 @@ class ChannelCore:
         self.expected: Deque[Tuple[type, ...]] = collections.deque()
         self.confirming = False
         self.publish_seq = 0  # delivery tag of the last message published in confirm mode
+        self._publish_key: Any = None
+        self._publish_method: Any = None
         self.close_error: Optional[BaseException] = None
 
     @property
@@ -458,11 +461,14 @@ class ChannelCore:
         """Queue one message; return its delivery tag in confirm mode, else 0."""
         if self.state != CHANNEL_OPEN:
             self._check_open()
-        self.connection.send_content(
-            self.channel_number, spec.Basic.Publish(exchange=exchange,
-                                                    routing_key=routing_key,
-                                                    mandatory=mandatory),
-            properties, body)
+        key = (exchange, routing_key, mandatory)
+        if key != self._publish_key:
+            # Publishers mostly repeat one destination: reuse its method object.
+            self._publish_method = spec.Basic.Publish(exchange=exchange, routing_key=routing_key,
+                                                      mandatory=mandatory)
+            self._publish_key = key
+        self.connection.send_content(self.channel_number, self._publish_method, properties,
+                                     body)
         if self.confirming:
             self.publish_seq += 1
             return self.publish_seq

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import errno
+import itertools
 import logging
 import socket
 import ssl
@@ -150,7 +151,8 @@ class BaseConnection(Connection):
                 if isinstance(sock, ssl.SSLSocket):
                     sent = sock.send(pending[0])
                 else:
-                    sent = sock.sendmsg(list(pending)[:512])  # type: ignore[union-attr]
+                    sent = sock.sendmsg(  # type: ignore[union-attr]
+                        itertools.islice(pending, 512))
                 while sent:
                     head = pending[0]
                     if sent >= len(head):
