@@ -164,8 +164,8 @@ def _value_into(pieces: List[bytes], value: Any, depth: int) -> None:
 
 def _other_value_into(pieces: List[bytes], value: Any, depth: int) -> None:
     """Subclasses and the rarer types, in pika's order of preference."""
-    if isinstance(value, str):
-        _value_into(pieces, str(value), depth)
+    if isinstance(value, str):  # its own text, as pika: str() of a str Enum is its name
+        _value_into(pieces, str.__str__(value), depth)
     elif isinstance(value, bytes):
         _value_into(pieces, bytes(value), depth)
     elif isinstance(value, bool):

@@ -81,6 +81,9 @@ class ConnectionHandler:
     def on_output(self) -> None:
         """The core has bytes to write outside a call from the adapter."""
 
+    def on_update_secret_ok(self, method: Any) -> None:
+        """Connection.UpdateSecretOk arrived."""
+
 
 class ConnectionCore:
     """One AMQP 0-9-1 connection: handshake, heartbeats, close, channel routing."""
@@ -285,7 +288,7 @@ class ConnectionCore:
             self.blocked = False
             self.handler.on_unblocked(method)
         elif isinstance(method, spec.Connection.UpdateSecretOk):
-            pass  # the secret was accepted; nothing waits on it
+            self.handler.on_update_secret_ok(method)
         elif isinstance(method, spec.Connection.Secure):
             self.close(540, "Connection.Secure is not supported")
         else:
@@ -485,9 +488,11 @@ class ChannelCore:
     def _closed(self, error: BaseException) -> None:
         self.state = CHANNEL_CLOSED
         self.close_error = error
-        self.connection.channels.pop(self.channel_number, None)
         self.expected.clear()
-        self.handler.on_closed(error)
+        try:
+            self.handler.on_closed(error)
+        finally:
+            self.connection.channels.pop(self.channel_number, None)
 
     def connection_closed(self, error: BaseException) -> None:
         if self.state != CHANNEL_CLOSED:
@@ -520,8 +525,9 @@ class ChannelCore:
         if cls is spec.Basic.Return:
             self.handler.on_return(method, properties, body)
         elif cls is spec.Channel.OpenOk:
-            self.state = CHANNEL_OPEN
-            self.handler.on_open()
+            if self.state == CHANNEL_OPENING:  # a close requested meanwhile wins
+                self.state = CHANNEL_OPEN
+                self.handler.on_open()
         elif cls is spec.Channel.Close:
             self.connection.send_method(self.channel_number, spec.Channel.CloseOk())
             self.connection.handler.on_output()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import collections
 import logging
 import uuid
-from typing import Any, Callable, Deque, Dict, List, Optional, Union
+from typing import Any, Callable, Deque, Dict, List, Optional, Tuple, Union
 
 from pika_fast import _protocol, exceptions, frame, spec, validators
 from pika_fast.exchange_type import ExchangeType
@@ -39,15 +39,16 @@ class Channel(_protocol.ChannelHandler):
         self._core: Optional[_protocol.ChannelCore] = None
         self._consumers: Dict[str, Callable[..., None]] = {}
         self._cancelled: set = set()
+        self._consumers_with_noack: set = set()
         self._on_close_callbacks: List[Callable[..., None]] = []
         self._on_cancel_callbacks: List[Callable[..., None]] = []
         self._on_return_callbacks: List[Callable[..., None]] = []
         self._on_flow_callbacks: List[Callable[..., None]] = []
         self._ack_nack_callback: Optional[Callable[..., None]] = None
         self._on_getok_callback: Optional[Callable[..., None]] = None
-        # One entry per outstanding synchronous request: (callback, extra-callback-args).
+        # One entry per outstanding synchronous request: its completion callback.
         self._reply_callbacks: Deque[Optional[Callable[..., None]]] = collections.deque()
-        self._one_shot: Dict[type, List[Callable[..., None]]] = {}
+        self._extra_callbacks: Dict[type, List[Tuple[Callable[..., None], bool]]] = {}
         self._state = self.CLOSED
 
     def __int__(self) -> int:
@@ -113,9 +114,10 @@ class Channel(_protocol.ChannelHandler):
     def add_callback(self, callback: Callable[..., None], replies: List[Any],
                      one_shot: bool = True) -> None:
         """Call ``callback(method_frame)`` when one of ``replies`` arrives."""
+        validators.require_callback(callback)
         for reply in replies:
-            self._one_shot.setdefault(reply if isinstance(reply, type) else type(reply),
-                                      []).append(callback)
+            kind = reply if isinstance(reply, type) else type(reply)
+            self._extra_callbacks.setdefault(kind, []).append((callback, one_shot))
 
     def add_on_cancel_callback(self, callback: Callable[..., None]) -> None:
         """``callback(method_frame)`` when the broker cancels a consumer."""
@@ -150,21 +152,40 @@ class Channel(_protocol.ChannelHandler):
         if isinstance(method, spec.Basic.GetEmpty):
             self._on_getok_callback = None
         if isinstance(method, spec.Basic.CancelOk):
-            self._consumers.pop(method.consumer_tag, None)
-            self._cancelled.discard(method.consumer_tag)
+            self._forget_consumer(method.consumer_tag)
         method_frame = frame.Method(self.channel_number, method)
-        for extra in self._one_shot.pop(type(method), ()):
-            extra(method_frame)
+        self._run_extra_callbacks(method_frame)
         if callback is not None:
             callback(method_frame)
 
+    def _run_extra_callbacks(self, method_frame: frame.Method[Any]) -> None:
+        kind = type(method_frame.method)
+        extras = self._extra_callbacks.get(kind)
+        if not extras:
+            return
+        kept = [(cb, one_shot) for cb, one_shot in extras if not one_shot]
+        if kept:
+            self._extra_callbacks[kind] = kept
+        else:
+            del self._extra_callbacks[kind]
+        for callback, _one_shot in extras:
+            callback(method_frame)
+
+    def _forget_consumer(self, consumer_tag: str) -> None:
+        self._consumers.pop(consumer_tag, None)
+        self._cancelled.discard(consumer_tag)
+        self._consumers_with_noack.discard(consumer_tag)
+
     def on_deliver(self, method: Any, properties: Any, body: Any) -> None:
-        callback = self._consumers.get(method.consumer_tag)
+        tag = method.consumer_tag
+        if tag in self._cancelled:
+            # In flight when the consumer was cancelled: back to the queue, like pika.
+            if self._state == self.OPEN and tag not in self._consumers_with_noack:
+                self.basic_reject(method.delivery_tag)
+            return
+        callback = self._consumers.get(tag)
         if callback is None:
-            if method.consumer_tag not in self._cancelled:
-                LOGGER.error("Unexpected delivery for consumer %r; rejecting",
-                             method.consumer_tag)
-                self._core.send(spec.Basic.Reject(method.delivery_tag, True))  # type: ignore
+            LOGGER.error("Unexpected delivery for consumer %r: %r", tag, method)
             return
         callback(self, method, properties, body)
 
@@ -179,8 +200,10 @@ class Channel(_protocol.ChannelHandler):
             self._ack_nack_callback(frame.Method(self.channel_number, method))
 
     def on_cancel(self, method: Any) -> None:
-        self._consumers.pop(method.consumer_tag, None)
+        if method.consumer_tag not in self._cancelled:  # else a CancelOk is on its way
+            self._forget_consumer(method.consumer_tag)
         method_frame = frame.Method(self.channel_number, method)
+        self._run_extra_callbacks(method_frame)
         for callback in self._on_cancel_callbacks:
             callback(method_frame)
 
@@ -190,11 +213,20 @@ class Channel(_protocol.ChannelHandler):
 
     def on_closed(self, error: BaseException) -> None:
         self._state = self.CLOSED
-        self._consumers.clear()
         self._reply_callbacks.clear()
-        self.connection._channel_closed(self)
-        for callback in self._on_close_callbacks:
-            callback(self, error)
+        try:
+            for callback in self._on_close_callbacks:
+                callback(self, error)
+        finally:
+            # After the callbacks, as pika: they still see the consumers, and the
+            # channel number stays taken while they run.
+            self._consumers.clear()
+            self._cancelled.clear()
+            self._consumers_with_noack.clear()
+            self.connection._channel_closed(self)
+
+    def on_reply_unexpected(self, method: Any) -> None:
+        self._run_extra_callbacks(frame.Method(self.channel_number, method))
 
     def on_bad_message(self, error: exceptions.MessageDecodeError) -> None:
         LOGGER.error("Channel %d: %s", self.channel_number, error)
@@ -233,8 +265,7 @@ class Channel(_protocol.ChannelHandler):
             return
         if nowait:
             self._consumers.pop(consumer_tag, None)
-        else:
-            self._cancelled.add(consumer_tag)
+        self._cancelled.add(consumer_tag)
         self._rpc(spec.Basic.Cancel(consumer_tag=consumer_tag, nowait=nowait), callback)
 
     def basic_consume(self, queue: str, on_message_callback: Callable[..., None],
@@ -252,6 +283,8 @@ class Channel(_protocol.ChannelHandler):
         if consumer_tag in self._consumers or consumer_tag in self._cancelled:
             raise exceptions.DuplicateConsumerTag(consumer_tag)
         self._consumers[consumer_tag] = on_message_callback
+        if auto_ack:
+            self._consumers_with_noack.add(consumer_tag)
         self._rpc(spec.Basic.Consume(queue=queue, consumer_tag=consumer_tag, no_ack=auto_ack,
                                      exclusive=exclusive, arguments=arguments or {}),
                   callback)

@@ -126,8 +126,11 @@ class Connection(_protocol.ConnectionHandler):
 
     @staticmethod
     def _default_on_open_error(connection: "Connection", error: BaseException) -> None:
+        # As pika: with no open-error callback of the user's, the failure is raised
+        # (out of the event loop) rather than left to hang.
         LOGGER.error("Connection to %s:%s failed: %r", connection.params.host,
                      connection.params.port, error)
+        raise error
 
     # ---------------------------------------------------------- public API
 
@@ -161,9 +164,8 @@ class Connection(_protocol.ConnectionHandler):
             self._core.close(reply_code, reply_text)
             return
         self._closing_requested = (reply_code, reply_text)
-        open_channels = [c for c in self._channels.values() if c.is_open or c.is_opening]
-        for channel in open_channels:
-            if channel.is_open:
+        for channel in list(self._channels.values()):
+            if channel.is_open or channel.is_opening:
                 channel.close(reply_code, reply_text)
         if not any(c.is_closing or c.is_open for c in self._channels.values()):
             self._send_connection_close()
@@ -269,6 +271,10 @@ class Connection(_protocol.ConnectionHandler):
 
     def on_output(self) -> None:
         self._flush_soon()
+
+    def on_update_secret_ok(self, method: Any) -> None:
+        if self._update_secret_callbacks:
+            self._update_secret_callbacks.pop(0)(frame.Method(0, method))
 
     def _on_blocked_timeout(self) -> None:
         self._blocked_timer = None

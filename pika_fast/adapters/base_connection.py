@@ -56,10 +56,19 @@ class BaseConnection(Connection):
         self._workflow = None
         if error is None:
             return
+        error = _user_facing_error(error)
         if self._core.state == CONNECTION_CLOSED:
             self._on_open_failed(error)  # the workflow is gone: this reaches the user
         else:
             self._core.connection_lost(error)
+
+    def close(self, reply_code: int = 200, reply_text: str = "Normal shutdown") -> None:
+        """Close the connection; while it is still connecting, stop connecting."""
+        if self._workflow is not None and not self._opened:
+            workflow, self._workflow = self._workflow, None
+            workflow._stop()
+            self._detach()
+        super().close(reply_code, reply_text)
 
     def on_connection_open(self) -> None:
         if self._workflow is not None:
@@ -123,7 +132,14 @@ class BaseConnection(Connection):
                 self._on_stream_terminated(
                     exceptions.StreamLostError("Transport indicated EOF"))
                 return
-            self._on_data_available(data)
+            try:
+                self._on_data_available(data)
+            except Exception as exc:  # noqa: BLE001 - a user callback raised
+                # As pika: the stream is aborted and the close callbacks are told.
+                LOGGER.exception("Exception while processing received data: %r", exc)
+                self._on_stream_terminated(exceptions.StreamLostError(
+                    f"Stream connection lost: {exc!r}"))
+                return
             if len(data) < _RECV_SIZE and not (isinstance(sock, ssl.SSLSocket)
                                                and sock.pending()):
                 return
@@ -195,8 +211,27 @@ class BaseConnection(Connection):
         self._detach()
 
 
+def _user_facing_error(error: BaseException) -> BaseException:
+    """What pika hands a SelectConnection's open-error callback for a failed workflow."""
+    if isinstance(error, exceptions.AMQPConnectionWorkflowFailed) and error.exceptions:
+        last = error.exceptions[-1]
+        if isinstance(last, exceptions.AMQPConnectorAMQPHandshakeError):
+            return last.exception
+        if isinstance(last, exceptions.AMQPConnectorSocketConnectError):
+            return exceptions.AMQPConnectionError(error)
+        if isinstance(last, exceptions.AMQPConnectorStackTimeout):
+            return exceptions.AMQPConnectionError(error)
+    return error
+
+
 class _ConnectWorkflow:
-    """Tries each parameter set ``connection_attempts`` times: TCP, TLS, AMQP handshake."""
+    """Tries each parameter set ``connection_attempts`` times: TCP, TLS, AMQP handshake.
+
+    Each failed attempt is recorded as pika records it (AMQPConnectorSocketConnectError,
+    AMQPConnectorTransportSetupError, AMQPConnectorAMQPHandshakeError,
+    AMQPConnectorStackTimeout); when every attempt failed, ``on_done`` receives
+    AMQPConnectionWorkflowFailed listing them, oldest first.
+    """
 
     def __init__(self, connection: BaseConnection, candidates: Sequence[Parameters],
                  on_done: Callable[[Optional[BaseException]], None]) -> None:
@@ -209,41 +244,65 @@ class _ConnectWorkflow:
             for params in self._candidates if attempt < params.connection_attempts]
         self._timer: Any = None
         self._sock: Optional[socket.socket] = None
+        self._finished = False
 
     def start(self) -> None:
-        self._conn.ioloop.call_later(0, self._next)
+        self._timer = self._conn.ioloop.call_later(0, self._next)
+
+    def abort(self) -> None:
+        """Stop connecting; ``on_done`` gets AMQPConnectionWorkflowAborted."""
+        if self._finished:
+            raise exceptions.AMQPConnectionWorkflowWrongState(
+                "connection workflow already finished")
+        self._stop()
+        self._on_done(exceptions.AMQPConnectionWorkflowAborted())
+
+    def _stop(self) -> None:
+        self._finished = True
+        self._plan.clear()
+        if self._timer is not None:
+            self._conn.ioloop.remove_timeout(self._timer)
+            self._timer = None
+        self._close_sock()
+
+    def _close_sock(self) -> None:
+        if self._sock is not None:
+            try:
+                self._conn.ioloop.remove_handler(self._sock.fileno())
+            except Exception:  # noqa: BLE001 - not registered, or loop closed
+                pass
+            self._sock.close()
+            self._sock = None
 
     def _next(self) -> None:
+        self._timer = None
+        if self._finished:
+            return
         if not self._plan:
-            errors = self._errors
-            last = errors[-1] if errors else exceptions.AMQPConnectionError("no attempts")
-            if not isinstance(last, exceptions.AMQPConnectionError):
-                last = exceptions.AMQPConnectionError(last)
-            self._on_done(last)
+            self._finished = True
+            self._on_done(exceptions.AMQPConnectionWorkflowFailed(self._errors))
             return
         attempt, params = self._plan.pop(0)
         delay = params.retry_delay if attempt and self._errors else 0
-        self._conn.ioloop.call_later(delay, lambda: self._connect(params))
+        self._timer = self._conn.ioloop.call_later(delay, lambda: self._connect(params))
 
     def _fail(self, error: BaseException) -> None:
+        if self._finished:
+            return
         if self._timer is not None:
             self._conn.ioloop.remove_timeout(self._timer)
             self._timer = None
         self._errors.append(error)
-        if self._sock is not None:
-            try:
-                self._conn.ioloop.remove_handler(self._sock.fileno())
-            except Exception:  # noqa: BLE001
-                pass
-            self._sock.close()
-            self._sock = None
-        if isinstance(error, (exceptions.ProbableAuthenticationError,
+        self._close_sock()
+        cause = getattr(error, "exception", None)
+        if isinstance(cause, (exceptions.ProbableAuthenticationError,
                               exceptions.ProbableAccessDeniedError,
                               exceptions.AuthenticationError)):
-            self._plan.clear()
+            self._plan.clear()  # retrying bad credentials only locks the account out
         self._next()
 
     def _connect(self, params: Parameters) -> None:
+        self._timer = None
         self._params = params
         conn = self._conn
         conn.params = params
@@ -254,27 +313,33 @@ class _ConnectWorkflow:
             family, stype, proto, _name, address = infos[0]
             sock = socket.socket(family, stype, proto)
         except OSError as exc:
-            self._fail(exceptions.AMQPConnectionError(exc))
+            self._fail(exceptions.AMQPConnectorSocketConnectError(exc))
             return
         sock.setblocking(False)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._sock = sock
         self._timer = conn.ioloop.call_later(
-            params.socket_timeout or 1e9, lambda: self._fail(exceptions.AMQPConnectionError(
-                f"TCP connection attempt to {params.host}:{params.port} timed out")))
+            params.socket_timeout or 1e9,
+            lambda: self._fail(exceptions.AMQPConnectorSocketConnectError(socket.timeout(
+                f"TCP connection attempt to {params.host}:{params.port} timed out"))))
         err = sock.connect_ex(address)
         if err not in (0, errno.EINPROGRESS, errno.EWOULDBLOCK):
-            self._fail(exceptions.AMQPConnectionError(OSError(err, errno.errorcode.get(err))))
+            self._fail(exceptions.AMQPConnectorSocketConnectError(
+                ConnectionRefusedError(err, errno.errorcode.get(err))
+                if err == errno.ECONNREFUSED else OSError(err, errno.errorcode.get(err))))
             return
         conn.ioloop.add_handler(sock.fileno(), self._on_connected,
                                 conn.ioloop.WRITE | conn.ioloop.ERROR)
 
     def _on_connected(self, fd: int, events: int) -> None:
         sock = self._sock
-        assert sock is not None
+        if sock is None:
+            return
         err = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
         if err:
-            self._fail(exceptions.AMQPConnectionError(OSError(err, errno.errorcode.get(err))))
+            self._fail(exceptions.AMQPConnectorSocketConnectError(
+                ConnectionRefusedError(err, "Connection refused")
+                if err == errno.ECONNREFUSED else OSError(err, errno.errorcode.get(err))))
             return
         self._conn.ioloop.remove_handler(fd)
         params = self._params
@@ -286,7 +351,7 @@ class _ConnectWorkflow:
                 self._sock = context.wrap_socket(sock, server_hostname=hostname,
                                                  do_handshake_on_connect=False)
             except (OSError, ValueError) as exc:
-                self._fail(exceptions.AMQPConnectionError(exc))
+                self._fail(exceptions.AMQPConnectorTransportSetupError(exc))
                 return
             self._conn.ioloop.add_handler(self._sock.fileno(), self._on_tls,
                                           self._conn.ioloop.READ | self._conn.ioloop.WRITE)
@@ -295,8 +360,10 @@ class _ConnectWorkflow:
 
     def _on_tls(self, fd: int, events: int) -> None:
         sock = self._sock
+        if sock is None:
+            return
         try:
-            sock.do_handshake()  # type: ignore[union-attr]
+            sock.do_handshake()  # type: ignore[attr-defined]
         except ssl.SSLWantReadError:
             self._conn.ioloop.update_handler(fd, self._conn.ioloop.READ)
             return
@@ -304,7 +371,7 @@ class _ConnectWorkflow:
             self._conn.ioloop.update_handler(fd, self._conn.ioloop.WRITE)
             return
         except (OSError, ValueError) as exc:
-            self._fail(exceptions.AMQPConnectionError(exc))
+            self._fail(exceptions.AMQPConnectorTransportSetupError(exc))
             return
         self._conn.ioloop.remove_handler(fd)
         self._start_amqp()
@@ -322,12 +389,13 @@ class _ConnectWorkflow:
 
     def _stack_timeout(self) -> None:
         self._timer = None
-        self._conn._terminate_stream(exceptions.AMQPConnectionError(
+        self._conn._terminate_stream(exceptions.AMQPConnectorStackTimeout(
             f"Timeout while setting up the connection to {self._params.host}:"
             f"{self._params.port} (stack_timeout={self._params.stack_timeout})"))
 
     def succeeded(self) -> None:
         """The AMQP handshake completed."""
+        self._finished = True
         if self._timer is not None:
             self._conn.ioloop.remove_timeout(self._timer)
             self._timer = None
@@ -335,4 +403,6 @@ class _ConnectWorkflow:
     def attempt_failed(self, error: BaseException) -> None:
         """The AMQP handshake of the current attempt failed."""
         self._conn._detach()
+        if not isinstance(error, exceptions.AMQPConnectorException):
+            error = exceptions.AMQPConnectorAMQPHandshakeError(error)
         self._fail(error)

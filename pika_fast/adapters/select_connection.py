@@ -40,17 +40,15 @@ class SelectConnection(BaseConnection):
 
         def done(error: Optional[BaseException]) -> None:
             conn._workflow = None
-            if error is None:
-                on_done(conn)
-            else:
-                conn._core.connection_lost(error)
+            if error is not None:
                 on_done(error)
 
         def opened(_conn: Any) -> None:
             on_done(conn)
 
-        conn._workflow = _ConnectWorkflow(conn, configs, done)
+        workflow = _ConnectWorkflow(conn, configs, done)
+        conn._workflow = workflow
         conn.add_on_open_callback(opened)
         conn.add_on_open_error_callback(lambda _c, _e: None)
-        conn._workflow.start()
-        return conn._workflow
+        workflow.start()
+        return workflow
