@@ -11,7 +11,7 @@ import logging
 import uuid
 from typing import Any, Callable, Deque, Dict, List, Optional, Tuple, Union
 
-from pika_fast import _protocol, exceptions, frame, spec, validators
+from pika_fast import _legacy, _protocol, exceptions, frame, spec, validators
 from pika_fast.exchange_type import ExchangeType
 from pika_fast.frame import ContentFrameAssembler  # noqa: F401  (pika.channel's name)
 
@@ -268,12 +268,24 @@ class Channel(_protocol.ChannelHandler):
         self._cancelled.add(consumer_tag)
         self._rpc(spec.Basic.Cancel(consumer_tag=consumer_tag, nowait=nowait), callback)
 
-    def basic_consume(self, queue: str, on_message_callback: Callable[..., None],
-                      auto_ack: bool = False, exclusive: bool = False,
-                      consumer_tag: Optional[str] = None,
-                      arguments: Optional[Dict[str, Any]] = None,
-                      callback: Optional[Callable[..., None]] = None) -> str:
-        """Start a consumer; ``on_message_callback(channel, method, properties, body)``."""
+    def basic_consume(self, *args: Any, **kwargs: Any) -> str:
+        """Start a consumer: ``basic_consume(queue, on_message_callback, auto_ack=False,
+        exclusive=False, consumer_tag=None, arguments=None, callback=None)``.
+
+        ``on_message_callback(channel, method, properties, body)``; ``callback(frame)`` on
+        ConsumeOk. pika 0.x's ``basic_consume(consumer_callback, queue='', no_ack=False,
+        ...)`` is accepted with a DeprecationWarning.
+        """
+        bound = _legacy.consume_arguments(args, kwargs, with_callback=True)
+        return self._basic_consume(bound["queue"], bound["on_message_callback"],
+                                   bound.get("auto_ack", False), bound.get("exclusive", False),
+                                   bound.get("consumer_tag"), bound.get("arguments"),
+                                   bound.get("callback"))
+
+    def _basic_consume(self, queue: str, on_message_callback: Callable[..., None],
+                       auto_ack: bool, exclusive: bool, consumer_tag: Optional[str],
+                       arguments: Optional[Dict[str, Any]],
+                       callback: Optional[Callable[..., None]]) -> str:
         validators.require_string(queue, "queue")
         validators.require_callback(on_message_callback)
         self._raise_if_not_open()
@@ -303,8 +315,13 @@ class Channel(_protocol.ChannelHandler):
 
     def basic_publish(self, exchange: str, routing_key: str, body: Any,
                       properties: Optional[spec.BasicProperties] = None,
-                      mandatory: bool = False) -> None:
-        """Publish a message (str bodies are UTF-8 encoded)."""
+                      mandatory: bool = False, immediate: Optional[bool] = None) -> None:
+        """Publish a message (str bodies are UTF-8 encoded).
+
+        ``immediate`` is pika 0.x's: False is accepted, True refused before sending.
+        """
+        if immediate is not None:
+            _legacy.check_immediate(immediate)
         core = self._core
         if self._state != self.OPEN:
             raise exceptions.ChannelWrongStateError("Channel is closed.")
@@ -315,8 +332,13 @@ class Channel(_protocol.ChannelHandler):
 
     def basic_qos(self, prefetch_size: int = 0, prefetch_count: int = 0,
                   global_qos: bool = False,
-                  callback: Optional[Callable[..., None]] = None) -> None:
-        """Set the prefetch window; ``callback(method_frame)`` on QosOk."""
+                  callback: Optional[Callable[..., None]] = None,
+                  all_channels: Optional[bool] = None) -> None:
+        """Set the prefetch window; ``callback(method_frame)`` on QosOk.
+
+        ``all_channels`` is pika 0.x's name for ``global_qos``.
+        """
+        global_qos = _legacy.qos_global(global_qos, all_channels)
         validators.rpc_completion_callback(callback)
         validators.zero_or_greater("prefetch_size", prefetch_size)
         validators.zero_or_greater("prefetch_count", prefetch_count)
@@ -369,8 +391,14 @@ class Channel(_protocol.ChannelHandler):
                          passive: bool = False, durable: bool = False,
                          auto_delete: bool = False, internal: bool = False,
                          arguments: Optional[Dict[str, Any]] = None,
-                         callback: Optional[Callable[..., None]] = None) -> None:
-        """Declare an exchange; ``callback(method_frame)`` on DeclareOk (None: nowait)."""
+                         callback: Optional[Callable[..., None]] = None,
+                         **legacy: Any) -> None:
+        """Declare an exchange; ``callback(method_frame)`` on DeclareOk (None: nowait).
+
+        ``type=`` is accepted as pika 0.x's name for ``exchange_type``.
+        """
+        if legacy:
+            exchange_type = _legacy.exchange_type(exchange_type, legacy)
         validators.require_string(exchange, "exchange")
         nowait = validators.rpc_completion_callback(callback)
         if isinstance(exchange_type, ExchangeType):

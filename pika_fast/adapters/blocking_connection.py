@@ -20,7 +20,7 @@ import time
 from typing import (Any, Callable, Deque, Dict, Generator, List, Optional, Sequence,
                     Tuple, Union)
 
-from pika_fast import _codec, _protocol, exceptions, frame, spec
+from pika_fast import _codec, _legacy, _protocol, exceptions, frame, spec
 from pika_fast.exchange_type import ExchangeType
 
 LOGGER = logging.getLogger(__name__)
@@ -538,6 +538,23 @@ class BlockingConnection(_protocol.ConnectionHandler):
         """True while the connection is open."""
         return self._core.state == _protocol.CONNECTION_OPEN
 
+    @property
+    def is_closing(self) -> bool:
+        """pika 0.x: True while a close is in progress."""
+        return self._core.state == _protocol.CONNECTION_CLOSING
+
+    def add_backpressure_callback(self, callback: Callable[..., None]) -> None:
+        """pika 0.x: accepted and never called (RabbitMQ signals with connection.blocked)."""
+        _legacy.warn("BlockingConnection.add_backpressure_callback",
+                     "add_on_connection_blocked_callback")
+
+    def add_on_flow_callback(self, callback: Callable[[bool], None]) -> None:
+        """pika 0.x: ``callback(False)`` when the broker blocks publishing, True after."""
+        _legacy.warn("BlockingConnection.add_on_flow_callback",
+                     "add_on_connection_blocked_callback / add_on_connection_unblocked_callback")
+        self._blocked_callbacks.append(lambda _conn, _frame: callback(False))
+        self._unblocked_callbacks.append(lambda _conn, _frame: callback(True))
+
     def _capability(self, name: str) -> bool:
         caps = (self._core.server_properties or {}).get("capabilities") or {}
         return bool(caps.get(name, False))
@@ -584,6 +601,7 @@ class BlockingChannel(_protocol.ChannelHandler):
         self._consumers: Dict[str, _Consumer] = {}
         self._cancel_callbacks: List[Callable[..., None]] = []
         self._return_callbacks: List[Callable[..., None]] = []
+        self._flow_callbacks: List[Callable[[bool], None]] = []
         self._reply: Optional[Tuple[Any, Any, Any]] = None
         self._consuming = False
         self._stop_requested = False
@@ -760,16 +778,32 @@ class BlockingChannel(_protocol.ChannelHandler):
 
     # ----------------------------------------------------------- consuming
 
-    def basic_consume(self, queue: str, on_message_callback: Callable[..., None],
-                      auto_ack: bool = False, exclusive: bool = False,
-                      consumer_tag: Optional[str] = None,
-                      arguments: Optional[Dict[str, Any]] = None) -> str:
-        """Start a consumer; ``on_message_callback(channel, method, properties, body)``."""
+    def basic_consume(self, *args: Any, **kwargs: Any) -> str:
+        """Start a consumer: ``basic_consume(queue, on_message_callback, auto_ack=False,
+        exclusive=False, consumer_tag=None, arguments=None)``.
+
+        ``on_message_callback(channel, method, properties, body)``. The pika 0.x order
+        ``basic_consume(consumer_callback, queue='', no_ack=False, ...)`` is accepted
+        with a DeprecationWarning.
+        """
+        bound = _legacy.consume_arguments(args, kwargs, with_callback=False)
+        on_message_callback = bound["on_message_callback"]
         if not callable(on_message_callback):
             raise ValueError("callback on_message_callback must be callable; got "
                              f"{on_message_callback!r}")
-        return self._consume(queue, on_message_callback, None, auto_ack, exclusive,
-                             consumer_tag, arguments)
+        return self._consume(bound["queue"], on_message_callback, None,
+                             bound.get("auto_ack", False), bound.get("exclusive", False),
+                             bound.get("consumer_tag"), bound.get("arguments"))
+
+    def add_on_flow_callback(self, callback: Callable[[bool], None]) -> None:
+        """pika 0.x: ``callback(active)`` when the broker sends Channel.Flow."""
+        _legacy.warn("BlockingChannel.add_on_flow_callback",
+                     "RabbitMQ's connection.blocked notifications")
+        self._flow_callbacks.append(callback)
+
+    def on_flow(self, active: bool) -> None:
+        for callback in self._flow_callbacks:
+            self._connection._events.append((callback, (active,)))
 
     def _consume(self, queue: str, callback: Optional[Callable[..., None]],
                  buffer: Optional[Deque[Message]], auto_ack: bool, exclusive: bool,
@@ -940,12 +974,15 @@ class BlockingChannel(_protocol.ChannelHandler):
 
     def basic_publish(self, exchange: str, routing_key: str, body: Any,
                       properties: Optional[spec.BasicProperties] = None,
-                      mandatory: bool = False) -> None:
+                      mandatory: bool = False, immediate: Optional[bool] = None) -> None:
         """Publish a message; in confirm mode wait for the broker's verdict.
 
         Raises UnroutableError when a mandatory message comes back, NackError when the
-        broker refuses it (confirm mode only).
+        broker refuses it (confirm mode only). ``immediate`` is pika 0.x's: False is
+        accepted, True refused before anything is sent.
         """
+        if immediate is not None:
+            _legacy.check_immediate(immediate)
         core = self._core
         if core.state != _protocol.CHANNEL_OPEN:
             self._check_usable()
@@ -985,8 +1022,12 @@ class BlockingChannel(_protocol.ChannelHandler):
             raise exceptions.UnroutableError(returned)
 
     def basic_qos(self, prefetch_size: int = 0, prefetch_count: int = 0,
-                  global_qos: bool = False) -> None:
-        """Set the prefetch window of this channel (or connection, with global_qos)."""
+                  global_qos: bool = False, all_channels: Optional[bool] = None) -> None:
+        """Set the prefetch window of this channel (or connection, with global_qos).
+
+        ``all_channels`` is pika 0.x's name for ``global_qos``.
+        """
+        global_qos = _legacy.qos_global(global_qos, all_channels)
         self._rpc(spec.Basic.Qos(prefetch_size, prefetch_count, global_qos))
 
     def basic_recover(self, requeue: bool = False) -> None:
@@ -1004,8 +1045,14 @@ class BlockingChannel(_protocol.ChannelHandler):
                          exchange_type: Union[ExchangeType, str] = ExchangeType.direct,
                          passive: bool = False, durable: bool = False,
                          auto_delete: bool = False, internal: bool = False,
-                         arguments: Optional[Dict[str, Any]] = None) -> frame.Method[Any]:
-        """Declare an exchange; return the Exchange.DeclareOk method frame."""
+                         arguments: Optional[Dict[str, Any]] = None,
+                         **legacy: Any) -> frame.Method[Any]:
+        """Declare an exchange; return the Exchange.DeclareOk method frame.
+
+        ``type=`` is accepted as pika 0.x's name for ``exchange_type``.
+        """
+        if legacy:
+            exchange_type = _legacy.exchange_type(exchange_type, legacy)
         if isinstance(exchange_type, ExchangeType):
             exchange_type = exchange_type.value
         method = self._rpc(spec.Exchange.Declare(
