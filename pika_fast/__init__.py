@@ -18,6 +18,7 @@ from pika_fast.spec import BasicProperties  # noqa: E402
 
 from pika_fast import adapters  # noqa: E402
 from pika_fast.adapters import BaseConnection, BlockingConnection, SelectConnection  # noqa: E402
+from pika_fast.adapters.utils.connection_workflow import AMQPConnectionWorkflow  # noqa: E402
 
 
 def codec_backend() -> str:
@@ -26,6 +27,7 @@ def codec_backend() -> str:
 
 
 __all__ = [
+    "AMQPConnectionWorkflow",
     "BaseConnection",
     "BasicProperties",
     "BlockingConnection",

@@ -24,6 +24,8 @@ instead.
 
 from __future__ import annotations
 
+import ssl
+
 from typing import Any, Callable, Iterable, Sequence
 
 __all__ = [
@@ -603,3 +605,20 @@ class AMQPConnectionWorkflowFailed(AMQPConnectorException):
 
     def __reduce__(self) -> tuple:
         return (type(self), (self.exceptions, *self.args), self.__dict__)
+
+
+class TLSSetupError(AMQPConnectionError, ssl.SSLError):
+    """pika_fast only: the TLS handshake failed (wrong CA, hostname mismatch, a peer
+    that does not speak TLS). Both an AMQPConnectionError and an ssl.SSLError, so code
+    written against either keeps catching it; :attr:`exception` is the original error.
+    """
+
+    exception: BaseException
+
+    @classmethod
+    def wrap(cls, error: BaseException) -> "TLSSetupError":
+        """Wrap the error the TLS layer raised."""
+        wrapped = cls(f"TLS handshake failed: {error}")
+        wrapped.exception = error
+        wrapped.__cause__ = error
+        return wrapped

@@ -32,6 +32,20 @@ _monotonic = time.monotonic
 Message = Tuple[Any, Any, Any]
 
 
+def _last_attempt_error(error: BaseException) -> BaseException:
+    """What pika's BlockingConnection raises when every connection attempt failed."""
+    if isinstance(error, exceptions.AMQPConnectionWorkflowFailed) and error.exceptions:
+        last = error.exceptions[-1]
+        if isinstance(last, exceptions.AMQPConnectorSocketConnectError):
+            return exceptions.AMQPConnectionError(last)
+        if isinstance(last, exceptions.AMQPConnectorPhaseErrorBase):
+            return last.exception
+        if isinstance(last, exceptions.AMQPConnectorStackTimeout):
+            return exceptions.AMQPConnectionError(last)
+        return last
+    return error
+
+
 class ReturnedMessage:
     """A message the broker returned (Basic.Return) while publishing with confirms."""
 
@@ -112,43 +126,62 @@ class BlockingConnection(_protocol.ConnectionHandler):
     # ------------------------------------------------------------ connecting
 
     def _connect(self, candidates: Sequence[Any]) -> None:
+        """pika's connection workflow, synchronously: every parameter set, up to its
+        connection_attempts, retry_delay between rounds; errors reported as pika does."""
+        if not candidates:
+            raise ValueError("Expected a non-empty sequence of connection parameters")
         errors: List[BaseException] = []
-        attempts = max(getattr(p, "connection_attempts", 1) or 1 for p in candidates)
+        attempts = max(p.connection_attempts for p in candidates)
         for attempt in range(attempts):
+            if attempt and errors:
+                delay = max(p.retry_delay for p in candidates if attempt < p.connection_attempts)
+                time.sleep(delay)
             for params in candidates:
-                if attempt >= (params.connection_attempts or 1):
+                if attempt >= params.connection_attempts:
                     continue
                 try:
                     self._open(params)
                     return
-                except (OSError, exceptions.AMQPConnectionError) as exc:
+                except exceptions.AMQPConnectorException as exc:
                     LOGGER.warning("Connection attempt to %s:%s failed: %r",
                                    params.host, params.port, exc)
                     errors.append(exc)
-                    if isinstance(exc, (exceptions.ProbableAuthenticationError,
-                                        exceptions.ProbableAccessDeniedError,
-                                        exceptions.AuthenticationError)):
-                        raise
-                if params.retry_delay and (attempt + 1 < attempts):
-                    time.sleep(params.retry_delay)
-        last = errors[-1] if errors else exceptions.AMQPConnectionError("no parameters")
-        if isinstance(last, exceptions.AMQPConnectionError):
-            raise last
-        raise exceptions.AMQPConnectionError(last)
+                    cause = getattr(exc, "exception", None)
+                    if isinstance(cause, (exceptions.ProbableAuthenticationError,
+                                          exceptions.ProbableAccessDeniedError,
+                                          exceptions.AuthenticationError)):
+                        raise cause from None  # retrying bad credentials only locks out
+        raise _last_attempt_error(exceptions.AMQPConnectionWorkflowFailed(errors))
 
     def _open(self, params: Any) -> None:
+        """One attempt: TCP, TLS, AMQP handshake. Raises the phase's AMQPConnector error."""
         self._params = params
-        timeout = params.socket_timeout
         stack_deadline = _monotonic() + (params.stack_timeout or 1e9)
-        sock = socket.create_connection((params.host, params.port), timeout=timeout)
+
+        def budget() -> float:
+            remaining = stack_deadline - _monotonic()
+            if remaining <= 0:
+                raise exceptions.AMQPConnectorStackTimeout(
+                    f"Timeout during AMQP handshake with {params.host}:{params.port} "
+                    f"(stack_timeout={params.stack_timeout})")
+            return min(remaining, params.socket_timeout or remaining)
+
+        try:
+            sock = socket.create_connection((params.host, params.port), timeout=budget())
+        except OSError as exc:
+            raise exceptions.AMQPConnectorSocketConnectError(exc) from exc
         try:
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
             if params.ssl_options is not None:
                 context = params.ssl_options.context
-                server_hostname = params.ssl_options.server_hostname or params.host
-                if not context.check_hostname:
-                    server_hostname = params.ssl_options.server_hostname
-                sock = context.wrap_socket(sock, server_hostname=server_hostname)
+                server_hostname = params.ssl_options.server_hostname or (
+                    params.host if context.check_hostname else None)
+                sock.settimeout(budget())
+                try:
+                    sock = context.wrap_socket(sock, server_hostname=server_hostname)
+                except (OSError, ValueError) as exc:
+                    raise exceptions.AMQPConnectorTransportSetupError(
+                        exceptions.TLSSetupError.wrap(exc)) from exc
             sock.settimeout(None)
         except BaseException:
             sock.close()
@@ -164,19 +197,20 @@ class BlockingConnection(_protocol.ConnectionHandler):
             heartbeat=params.heartbeat, client_properties=params.client_properties,
             locale=params.locale, heartbeat_owner=self)
         self._core.initiate(_monotonic())
-        self._flush()
         try:
+            self._flush()
             while not self._opened:
                 if self._core.state == _protocol.CONNECTION_CLOSED:
                     raise self._core.close_error  # type: ignore[misc]
-                remaining = stack_deadline - _monotonic()
-                if remaining <= 0:
-                    raise exceptions.AMQPConnectionError(
-                        f"Connection to {params.host}:{params.port} timed out during the "
-                        f"AMQP handshake (stack_timeout={params.stack_timeout})")
-                self._poll(min(remaining, timeout or remaining))
+                self._poll(budget())
+        except exceptions.AMQPConnectorException:
+            self._close_socket()
+            raise
+        except exceptions.AMQPError as exc:
+            self._close_socket()
+            raise exceptions.AMQPConnectorAMQPHandshakeError(exc) from exc
         except BaseException:
-            self._sock.close()
+            self._close_socket()
             raise
         if self._core.heartbeat:
             self._heartbeat_sender = _HeartbeatSender(self, self._core.heartbeat)

@@ -1,0 +1,1 @@
+"""Adapter utilities, under pika's module names."""
