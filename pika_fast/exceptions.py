@@ -91,7 +91,7 @@ def _render(exc: BaseException, detail: Callable[[], str]) -> str:
     """
     try:
         text = detail()
-    except (IndexError, TypeError, ValueError, AttributeError):
+    except (IndexError, TypeError, ValueError, AttributeError, OverflowError):
         text = repr(exc.args)
     return f'{type(exc).__name__}: {text}'
 
