@@ -67,6 +67,8 @@ def extensions():
             "cdivision": True,
             "initializedcheck": False,
             "embedsignature": True,
+            # Annotations document the twin's signatures; they must not become checks.
+            "annotation_typing": False,
         },
         include_path=["src_pyx"],
     )

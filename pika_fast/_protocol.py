@@ -247,7 +247,12 @@ class ConnectionCore:
         reader = self.reader
         reader.feed(data)
         channels = self.channels
-        for unit in reader.read_messages():
+        try:
+            units = reader.read_messages()
+        except exceptions.AMQPError as exc:
+            self._stream_corrupt(exc)
+            return
+        for unit in units:
             channel_number = unit[0]
             if channel_number:
                 channel = channels.get(channel_number)
@@ -259,6 +264,32 @@ class ConnectionCore:
                 self._connection_method(unit[1])
             if self.state == CONNECTION_CLOSED:
                 return
+        if reader.buffered and self.state != CONNECTION_CLOSED:
+            # read_messages hands back the units before a bad frame first: look again.
+            try:
+                reader.read_messages()
+            except exceptions.AMQPError as exc:
+                self._stream_corrupt(exc)
+
+    def _stream_corrupt(self, error: exceptions.AMQPError) -> None:
+        """The byte stream cannot be parsed any further: the connection is over."""
+        if self.state == CONNECTION_PROTOCOL:
+            # Whatever answered our protocol header does not speak AMQP 0-9-1 (a TLS
+            # port, an HTTP server, ...).
+            self._terminate(exceptions.IncompatibleProtocolError(repr(error)))
+            return
+        if self.state in (CONNECTION_OPEN, CONNECTION_CLOSING):
+            self.send_method(0, spec.Connection.Close(501, f"FRAME_ERROR - {error}"[:255],
+                                                      0, 0))
+            self.handler.on_output()
+        lost = exceptions.StreamLostError(f"Stream connection lost: {error!r}")
+        lost.__cause__ = error
+        self._terminate(lost)
+
+    def abort(self, error: BaseException) -> None:
+        """End the connection with ``error`` exactly as given."""
+        if self.state != CONNECTION_CLOSED:
+            self._terminate(error)
 
     def _connection_method(self, method: Any) -> None:
         if isinstance(method, frame.ProtocolHeader):

@@ -609,16 +609,41 @@ class AMQPConnectionWorkflowFailed(AMQPConnectorException):
 
 class TLSSetupError(AMQPConnectionError, ssl.SSLError):
     """pika_fast only: the TLS handshake failed (wrong CA, hostname mismatch, a peer
-    that does not speak TLS). Both an AMQPConnectionError and an ssl.SSLError, so code
-    written against either keeps catching it; :attr:`exception` is the original error.
+    that does not speak TLS). Both an AMQPConnectionError and the ssl error pika would
+    have let through (``wrap`` makes the instance a subclass of the original error's
+    class too, e.g. ssl.SSLCertVerificationError with its ``verify_code``), so code
+    written against either keeps catching it. :attr:`exception` is the original error.
     """
 
     exception: BaseException
+    _variants: "dict[type, type]" = {}
 
     @classmethod
     def wrap(cls, error: BaseException) -> "TLSSetupError":
         """Wrap the error the TLS layer raised."""
-        wrapped = cls(f"TLS handshake failed: {error}")
+        kind = type(error)
+        variant = cls
+        if isinstance(error, OSError) and kind not in (ssl.SSLError, OSError):
+            variant = cls._variants.get(kind)
+            if variant is None:
+                try:
+                    variant = type(cls.__name__, (cls, kind), {"__module__": cls.__module__})
+                except TypeError:  # an incompatible layout: the plain class will do
+                    variant = cls
+                cls._variants[kind] = variant
+        wrapped = variant(f"TLS handshake failed: {error}")
+        for name in ("errno", "strerror", "reason", "library", "verify_code",
+                     "verify_message"):
+            if hasattr(error, name):
+                try:
+                    setattr(wrapped, name, getattr(error, name))
+                except AttributeError:
+                    pass
         wrapped.exception = error
         wrapped.__cause__ = error
         return wrapped
+
+
+class ConnectionStackTimeout(AMQPConnectionError, AMQPConnectorStackTimeout):
+    """pika_fast only: a connection attempt outlived ``stack_timeout``. Both pika's
+    AMQPConnectorStackTimeout and an AMQPConnectionError."""

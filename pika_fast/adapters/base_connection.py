@@ -60,7 +60,7 @@ class BaseConnection(Connection):
         if self._core.state == CONNECTION_CLOSED:
             self._on_open_failed(error)  # the workflow is gone: this reaches the user
         else:
-            self._core.connection_lost(error)
+            self._core.abort(error)
 
     def close(self, reply_code: int = 200, reply_text: str = "Normal shutdown") -> None:
         """Close the connection; while it is still connecting, stop connecting."""
@@ -219,8 +219,6 @@ def _user_facing_error(error: BaseException) -> BaseException:
             return last.exception
         if isinstance(last, exceptions.AMQPConnectorSocketConnectError):
             return exceptions.AMQPConnectionError(error)
-        if isinstance(last, exceptions.AMQPConnectorStackTimeout):
-            return exceptions.AMQPConnectionError(error)
     return error
 
 
@@ -243,6 +241,8 @@ class _ConnectWorkflow:
             max(p.connection_attempts for p in self._candidates))
             for params in self._candidates if attempt < params.connection_attempts]
         self._timer: Any = None
+        self._stack_timer: Any = None
+        self._phase = "tcp"
         self._sock: Optional[socket.socket] = None
         self._finished = False
 
@@ -260,9 +260,7 @@ class _ConnectWorkflow:
     def _stop(self) -> None:
         self._finished = True
         self._plan.clear()
-        if self._timer is not None:
-            self._conn.ioloop.remove_timeout(self._timer)
-            self._timer = None
+        self._cancel_timers()
         self._close_sock()
 
     def _close_sock(self) -> None:
@@ -289,9 +287,7 @@ class _ConnectWorkflow:
     def _fail(self, error: BaseException) -> None:
         if self._finished:
             return
-        if self._timer is not None:
-            self._conn.ioloop.remove_timeout(self._timer)
-            self._timer = None
+        self._cancel_timers()
         self._errors.append(error)
         self._close_sock()
         cause = getattr(error, "exception", None)
@@ -318,6 +314,10 @@ class _ConnectWorkflow:
         sock.setblocking(False)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._sock = sock
+        self._phase = "tcp"
+        # stack_timeout bounds the whole attempt; socket_timeout only the TCP connect.
+        self._stack_timer = conn.ioloop.call_later(params.stack_timeout or 1e9,
+                                                   self._stack_timeout)
         self._timer = conn.ioloop.call_later(
             params.socket_timeout or 1e9,
             lambda: self._fail(exceptions.AMQPConnectorSocketConnectError(socket.timeout(
@@ -342,8 +342,12 @@ class _ConnectWorkflow:
                 if err == errno.ECONNREFUSED else OSError(err, errno.errorcode.get(err))))
             return
         self._conn.ioloop.remove_handler(fd)
+        if self._timer is not None:
+            self._conn.ioloop.remove_timeout(self._timer)
+            self._timer = None
         params = self._params
         if params.ssl_options is not None:
+            self._phase = "tls"
             context = params.ssl_options.context
             hostname = params.ssl_options.server_hostname or (
                 params.host if context.check_hostname else None)
@@ -351,7 +355,8 @@ class _ConnectWorkflow:
                 self._sock = context.wrap_socket(sock, server_hostname=hostname,
                                                  do_handshake_on_connect=False)
             except (OSError, ValueError) as exc:
-                self._fail(exceptions.AMQPConnectorTransportSetupError(exc))
+                self._fail(exceptions.AMQPConnectorTransportSetupError(
+                    exceptions.TLSSetupError.wrap(exc)))
                 return
             self._conn.ioloop.add_handler(self._sock.fileno(), self._on_tls,
                                           self._conn.ioloop.READ | self._conn.ioloop.WRITE)
@@ -371,34 +376,43 @@ class _ConnectWorkflow:
             self._conn.ioloop.update_handler(fd, self._conn.ioloop.WRITE)
             return
         except (OSError, ValueError) as exc:
-            self._fail(exceptions.AMQPConnectorTransportSetupError(exc))
+            self._fail(exceptions.AMQPConnectorTransportSetupError(
+                exceptions.TLSSetupError.wrap(exc)))
             return
         self._conn.ioloop.remove_handler(fd)
         self._start_amqp()
 
     def _start_amqp(self) -> None:
         conn = self._conn
-        params = self._params
-        if self._timer is not None:
-            conn.ioloop.remove_timeout(self._timer)
-        self._timer = conn.ioloop.call_later(params.stack_timeout or 1e9, self._stack_timeout)
+        self._phase = "amqp"
         sock, self._sock = self._sock, None
         assert sock is not None
         conn._attach(sock)
         conn._on_stream_connected()
 
     def _stack_timeout(self) -> None:
-        self._timer = None
-        self._conn._terminate_stream(exceptions.AMQPConnectorStackTimeout(
+        self._stack_timer = None
+        error = exceptions.ConnectionStackTimeout(
             f"Timeout while setting up the connection to {self._params.host}:"
-            f"{self._params.port} (stack_timeout={self._params.stack_timeout})"))
+            f"{self._params.port} (stack_timeout={self._params.stack_timeout})")
+        if self._phase == "amqp":
+            self._conn._core.abort(error)
+        elif self._phase == "tls":
+            self._fail(exceptions.AMQPConnectorTransportSetupError(error))
+        else:
+            self._fail(exceptions.AMQPConnectorSocketConnectError(error))
 
     def succeeded(self) -> None:
         """The AMQP handshake completed."""
         self._finished = True
-        if self._timer is not None:
-            self._conn.ioloop.remove_timeout(self._timer)
-            self._timer = None
+        self._cancel_timers()
+
+    def _cancel_timers(self) -> None:
+        for name in ("_timer", "_stack_timer"):
+            timer = getattr(self, name)
+            if timer is not None:
+                self._conn.ioloop.remove_timeout(timer)
+                setattr(self, name, None)
 
     def attempt_failed(self, error: BaseException) -> None:
         """The AMQP handshake of the current attempt failed."""

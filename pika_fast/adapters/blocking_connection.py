@@ -40,8 +40,6 @@ def _last_attempt_error(error: BaseException) -> BaseException:
             return exceptions.AMQPConnectionError(last)
         if isinstance(last, exceptions.AMQPConnectorPhaseErrorBase):
             return last.exception
-        if isinstance(last, exceptions.AMQPConnectorStackTimeout):
-            return exceptions.AMQPConnectionError(last)
         return last
     return error
 
@@ -161,13 +159,15 @@ class BlockingConnection(_protocol.ConnectionHandler):
         def budget() -> float:
             remaining = stack_deadline - _monotonic()
             if remaining <= 0:
-                raise exceptions.AMQPConnectorStackTimeout(
+                raise exceptions.ConnectionStackTimeout(
                     f"Timeout during AMQP handshake with {params.host}:{params.port} "
                     f"(stack_timeout={params.stack_timeout})")
-            return min(remaining, params.socket_timeout or remaining)
+            return remaining
 
         try:
-            sock = socket.create_connection((params.host, params.port), timeout=budget())
+            sock = socket.create_connection(
+                (params.host, params.port),
+                timeout=min(budget(), params.socket_timeout or float("inf")))
         except OSError as exc:
             raise exceptions.AMQPConnectorSocketConnectError(exc) from exc
         try:
@@ -179,6 +179,11 @@ class BlockingConnection(_protocol.ConnectionHandler):
                 sock.settimeout(budget())
                 try:
                     sock = context.wrap_socket(sock, server_hostname=server_hostname)
+                except socket.timeout as exc:
+                    # The handshake is part of the stack: stack_timeout bounds it, as pika.
+                    raise exceptions.ConnectionStackTimeout(
+                        f"TLS handshake with {params.host}:{params.port} did not complete "
+                        f"within stack_timeout={params.stack_timeout}") from exc
                 except (OSError, ValueError) as exc:
                     raise exceptions.AMQPConnectorTransportSetupError(
                         exceptions.TLSSetupError.wrap(exc)) from exc
@@ -379,14 +384,7 @@ class BlockingConnection(_protocol.ConnectionHandler):
         if not data:
             self._lost(exceptions.StreamLostError("Transport indicated EOF"))
             return False
-        try:
-            self._core.data_received(data, _monotonic())
-        except exceptions.AMQPError as exc:
-            if self._core.state != _protocol.CONNECTION_CLOSED:
-                self._core.close(505, f"UNEXPECTED_FRAME - {exc}")
-                self._flush()
-                self._lost(exc)
-            raise
+        self._core.data_received(data, _monotonic())
         return True
 
     def _ensure_open(self) -> None:
