@@ -27,6 +27,7 @@ from cpython.list cimport PyList_CheckExact, PyList_GET_SIZE, PyList_GET_ITEM
 from cpython.long cimport (PyLong_Check, PyLong_CheckExact, PyLong_FromLong,
                            PyLong_FromUnsignedLong, PyLong_FromLongLong,
                            PyLong_FromUnsignedLongLong, PyLong_AsLongLongAndOverflow,
+                           PyLong_AsLong,
                            PyLong_AsUnsignedLongLong, PyLong_AsUnsignedLong)
 from cpython.mem cimport PyMem_Realloc, PyMem_Free
 from cpython.object cimport (PyObject, PyTypeObject, newfunc, Py_TYPE, PyObject_IsTrue,
@@ -111,6 +112,12 @@ cdef object _datetime_type = _datetime
 cdef object _fromtimestamp = _datetime.fromtimestamp
 cdef object _utc = _timezone.utc
 cdef object _timegm = _calendar.timegm
+cdef object _EPOCH_NAIVE = _datetime(1970, 1, 1)
+cdef object _EPOCH_UTC = _datetime(1970, 1, 1, tzinfo=_timezone.utc)
+# 10**n and 10**-n for every decimals octet: exact at any context precision, so
+# caching them changes no result, only the cost of computing them per value.
+cdef list _POW10 = [_decimal_module.Decimal(10) ** n for n in range(256)]
+cdef list _NEG_POW10 = [_decimal_module.Decimal(10) ** -n for n in range(256)]
 cdef object _floor = _math.floor
 cdef object _MethodFrame = _frame.Method
 cdef object _HeaderFrame = _frame.Header
