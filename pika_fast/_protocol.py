@@ -481,9 +481,10 @@ class ChannelCore:
     def request(self, method: Any) -> None:
         """Send a synchronous method; its reply comes to ``handler.on_reply``."""
         self._check_open()
+        # Encode first: a method that fails to encode must leave no reply expected.
+        self.connection.send_method(self.channel_number, method)
         if not getattr(method, "nowait", False):
             self.expected.append(_REPLIES[type(method)])
-        self.connection.send_method(self.channel_number, method)
 
     def send(self, method: Any) -> None:
         """Send an asynchronous method (ack, nack, reject, ...)."""

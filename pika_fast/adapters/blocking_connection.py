@@ -20,7 +20,7 @@ import time
 from typing import (Any, Callable, Deque, Dict, Generator, List, Optional, Sequence,
                     Tuple, Union)
 
-from pika_fast import _codec, _legacy, _protocol, exceptions, frame, spec
+from pika_fast import _codec, _legacy, _protocol, exceptions, frame, spec, validators
 from pika_fast.exchange_type import ExchangeType
 
 LOGGER = logging.getLogger(__name__)
@@ -400,14 +400,17 @@ class BlockingConnection(_protocol.ConnectionHandler):
 
     # -------------------------------------------------------------- events
 
-    def _run_timers(self) -> None:
+    def _run_timers(self) -> int:
         now = _monotonic()
         timers = self._timers
+        fired = 0
         while timers and timers[0][0] <= now:
             _deadline, _seq, timer = heapq.heappop(timers)
             if not timer.cancelled:
                 timer.cancelled = True
                 timer.callback()
+                fired += 1
+        return fired
 
     def _dispatch(self) -> int:
         """Run queued user callbacks; return how many ran."""
@@ -415,7 +418,7 @@ class BlockingConnection(_protocol.ConnectionHandler):
         while self._threadsafe:
             self._threadsafe.popleft()()
             count += 1
-        self._run_timers()
+        count += self._run_timers()
         events = self._events
         while events:
             callback, args = events.popleft()
@@ -515,8 +518,15 @@ class BlockingConnection(_protocol.ConnectionHandler):
         ``0`` handles what is ready now; ``None`` waits until at least one callback ran.
         """
         if self._dispatching:
-            raise exceptions.ReentrancyError(
-                "process_data_events called recursively from a callback")
+            # Called from a callback: do the I/O (heartbeats, acks, incoming data) and
+            # leave the callbacks it queues to the dispatch loop already running.
+            self._raise_if_closed()
+            deadline = _monotonic() + (time_limit or 0)
+            while True:
+                self._poll(max(0.0, deadline - _monotonic()))
+                self._raise_if_closed()
+                if _monotonic() >= deadline:
+                    return
         self._raise_if_closed()
         if self.is_closed:
             raise exceptions.ConnectionWrongStateError("process_data_events on a closed connection")
@@ -639,6 +649,7 @@ class BlockingChannel(_protocol.ChannelHandler):
         self._stop_requested = False
         self._generator: Optional[_Consumer] = None
         self._confirm_result: Optional[Any] = None
+        self._unreported_close: Optional[BaseException] = None
         self._confirm_returns: List[ReturnedMessage] = []
         self._delivery_tag_base = 0
         self._core = connection._core.open_channel(self, channel_number)
@@ -671,16 +682,29 @@ class BlockingChannel(_protocol.ChannelHandler):
         self._confirm_result = method
 
     def on_cancel(self, method: Any) -> None:
-        consumer = self._consumers.pop(method.consumer_tag, None)
+        consumer = self._consumers.get(method.consumer_tag)
         if consumer is not None and consumer is self._generator:
+            # The generator ends; as in pika, the cancel callbacks are not for it.
+            self._consumers.pop(method.consumer_tag, None)
             consumer.queue.append((None, None, None))  # type: ignore[union-attr]
+            return
+        # Dropped when dispatched, after the messages before it: start_consuming keeps
+        # running until the user's cancel callbacks have seen it.
+        self._connection._events.append((self._dispatch_cancel, (method,)))
+
+    def _dispatch_cancel(self, method: Any) -> None:
+        self._consumers.pop(method.consumer_tag, None)
+        method_frame = frame.Method(self.channel_number, method)
         for callback in self._cancel_callbacks:
-            self._connection._events.append((callback, (frame.Method(self.channel_number,
-                                                                     method),)))
+            callback(method_frame)
 
     def on_closed(self, error: BaseException) -> None:
+        if isinstance(error, exceptions.ChannelClosedByBroker):
+            self._unreported_close = error
         self._consumers.clear()
         self._connection._channels.pop(self.channel_number, None)
+        # Wakes process_data_events(None), so start_consuming sees the close at once.
+        self._connection._events.append((_noop, ()))
 
     def on_bad_message(self, error: exceptions.MessageDecodeError) -> None:
         LOGGER.error("Channel %d: %s", self.channel_number, error)
@@ -709,6 +733,7 @@ class BlockingChannel(_protocol.ChannelHandler):
             return None
         self._wait(lambda: self._reply is not None or self._core.state == _protocol.CHANNEL_CLOSED)
         if self._reply is None:
+            self._unreported_close = None
             raise self._core.close_error  # type: ignore[misc]
         reply = self._reply
         self._reply = None
@@ -716,13 +741,11 @@ class BlockingChannel(_protocol.ChannelHandler):
 
     def _check_usable(self) -> None:
         if self._core.state != _protocol.CHANNEL_OPEN:
-            conn = self._connection
-            if conn._closed_error is not None and not isinstance(
-                    conn._closed_error, exceptions.ConnectionClosedByClient):
-                raise conn._closed_error
-            if self._core.close_error is not None:
-                if isinstance(self._core.close_error, exceptions.ChannelClosedByBroker):
-                    raise self._core.close_error
+            # The broker's reason is raised once, by the first call that meets it (as
+            # pika); after that the channel is simply closed.
+            error, self._unreported_close = self._unreported_close, None
+            if error is not None:
+                raise error
             raise exceptions.ChannelWrongStateError("Channel is closed.")
 
     def _method_frame(self, method: Any) -> frame.Method[Any]:
@@ -820,9 +843,7 @@ class BlockingChannel(_protocol.ChannelHandler):
         """
         bound = _legacy.consume_arguments(args, kwargs, with_callback=False)
         on_message_callback = bound["on_message_callback"]
-        if not callable(on_message_callback):
-            raise ValueError("callback on_message_callback must be callable; got "
-                             f"{on_message_callback!r}")
+        validators.require_callback(on_message_callback, "on_message_callback")
         return self._consume(bound["queue"], on_message_callback, None,
                              bound.get("auto_ack", False), bound.get("exclusive", False),
                              bound.get("consumer_tag"), bound.get("arguments"))
@@ -895,6 +916,8 @@ class BlockingChannel(_protocol.ChannelHandler):
         try:
             while self._consumers and not self._stop_requested:
                 self._connection.process_data_events(time_limit=None)
+            if self._unreported_close is not None:
+                self._check_usable()  # the broker closed us: say why
         finally:
             self._consuming = False
 
@@ -963,7 +986,9 @@ class BlockingChannel(_protocol.ChannelHandler):
         return len(self._generator.queue)
 
     def cancel(self) -> int:
-        """Cancel the consume() generator; nack its pending messages; return how many."""
+        """Cancel the consume() generator; requeue (nack) its pending messages.
+
+        Returns 0, as pika 1.4 does."""
         consumer = self._generator
         if consumer is None:
             return 0
@@ -973,8 +998,9 @@ class BlockingChannel(_protocol.ChannelHandler):
         self._consumers.pop(consumer.tag, None)
         if consumer.auto_ack:
             consumer.queue.clear()  # type: ignore[union-attr]
-            return 0
-        return self._nack_pending(consumer)
+        else:
+            self._nack_pending(consumer)  # back to the queue, not lost
+        return 0  # pika 1.4 documents and returns 0 here
 
     # ----------------------------------------------------------- messages
 
@@ -1045,9 +1071,8 @@ class BlockingChannel(_protocol.ChannelHandler):
             conn._poll(None)
             conn._raise_if_closed()
         if isinstance(result, spec.Basic.Nack):
-            raise exceptions.NackError([ReturnedMessage(
-                spec.Basic.Return(0, "", exchange, routing_key), properties, body)]
-                if not self._confirm_returns else self._confirm_returns)
+            returned, self._confirm_returns = self._confirm_returns, []
+            raise exceptions.NackError(returned)
         if self._confirm_returns:
             returned = self._confirm_returns
             self._confirm_returns = []
@@ -1164,6 +1189,10 @@ class BlockingChannel(_protocol.ChannelHandler):
 
 
 _EMPTY_PROPERTIES = spec.BasicProperties()
+
+
+def _noop() -> None:
+    """A wake-up event: makes process_data_events(None) look at the state again."""
 
 
 def _random_hex() -> str:
