@@ -125,7 +125,8 @@ def fast_decode_deliveries(codec, stream: bytes, keep: bool) -> Callable[[], obj
         count = 0
         for chunk in chunks:
             reader.feed(chunk)
-            batch = [(m, p, b) for _c, m, p, b in reader.read_messages()]
+            # Each unit is already (channel_number, method, properties, body).
+            batch = reader.read_messages()
             count += len(batch)
             if keep:
                 out.extend(batch)
