@@ -17,7 +17,7 @@ import time
 from typing import Any, Callable, Deque, List, Optional, Sequence
 
 from pika_fast import exceptions
-from pika_fast.connection import CONNECTION_CLOSED, Connection, Parameters
+from pika_fast.connection import CONNECTION_CLOSED, CONNECTION_CLOSING, Connection, Parameters
 
 LOGGER = logging.getLogger(__name__)
 
@@ -68,6 +68,14 @@ class BaseConnection(Connection):
             workflow, self._workflow = self._workflow, None
             workflow._stop()
             self._detach()
+            self._closing_requested = (reply_code, reply_text)
+            self._core.state = CONNECTION_CLOSING
+            error = exceptions.ConnectionOpenAborted(
+                f"Connection.close() called before the connection finished opening: "
+                f"({reply_code}) {reply_text!r}")
+            # Reported from the loop, after close() returned, as pika does.
+            self._ioloop.call_later(0, lambda: self._core.abort(error))
+            return
         super().close(reply_code, reply_text)
 
     def on_connection_open(self) -> None:
@@ -219,6 +227,9 @@ def _user_facing_error(error: BaseException) -> BaseException:
             return last.exception
         if isinstance(last, exceptions.AMQPConnectorSocketConnectError):
             return exceptions.AMQPConnectionError(error)
+        if isinstance(last, exceptions.AMQPConnectorStackTimeout):
+            # The AMQP handshake outlived stack_timeout: pika reports the open aborted.
+            return exceptions.ConnectionOpenAborted(repr(last))
     return error
 
 
