@@ -14,15 +14,10 @@ connection; server-named queues are exclusive. No broker -> failure, never a ski
 """
 import hashlib
 import os
-import re
-import socket
 import time
-import urllib.parse
-import uuid
 
 import pytest
 
-import pika as real_pika
 import pika.adapters.select_connection  # noqa: F401  (loads real_pika.<submodule>)
 import pika.amqp_object  # noqa: F401  (loads real_pika.<submodule>)
 import pika.channel  # noqa: F401  (loads real_pika.<submodule>)
@@ -32,15 +27,6 @@ import pika.exchange_type  # noqa: F401  (loads real_pika.<submodule>)
 import pika.frame  # noqa: F401  (loads real_pika.<submodule>)
 import pika.spec  # noqa: F401  (loads real_pika.<submodule>)
 
-import pika_fast
-import pika_fast.adapters.select_connection
-import pika_fast.amqp_object
-import pika_fast.channel
-import pika_fast.connection
-import pika_fast.exceptions
-import pika_fast.exchange_type
-import pika_fast.frame
-import pika_fast.spec
 
 from tests.support.select_harness import (  # noqa: F401  (fixtures included)
     SCENARIO_TIMEOUT,

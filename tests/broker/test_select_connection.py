@@ -11,7 +11,6 @@ Every run is bounded: a ``call_later(SCENARIO_TIMEOUT)`` stops the loop and fail
 test. Queues and exchanges a test names are deleted afterwards over a separate real-pika
 connection. No broker -> the tests fail, they never skip.
 """
-import re
 import shutil
 import socket
 import subprocess
@@ -22,7 +21,6 @@ import uuid
 
 import pytest
 
-import pika as real_pika
 import pika.adapters.select_connection  # noqa: F401  (loads real_pika.<submodule>)
 import pika.amqp_object  # noqa: F401  (loads real_pika.<submodule>)
 import pika.channel  # noqa: F401  (loads real_pika.<submodule>)

@@ -4,11 +4,7 @@ Each scenario runs twice, with the real pika 1.4.4 and with pika_fast, logging e
 callback with a normalised description of its arguments; the two logs must be equal.
 """
 import re
-import shutil
 import socket
-import subprocess
-import threading
-import time
 import urllib.parse
 import uuid
 import pytest
