@@ -130,6 +130,9 @@ def fast_decode_deliveries(codec, stream: bytes, keep: bool) -> Callable[[], obj
             count += len(batch)
             if keep:
                 out.extend(batch)
+            # Released before the next chunk is decoded, as the pika loop above releases
+            # its batch (and as a consumer drops a batch once it is dispatched).
+            del batch
         assert count == DELIVERIES
         return out
     return run
