@@ -833,3 +833,20 @@ def test_key_password_not_in_legacy_parameters_repr(certs):
                          "keyfile": certs.client_key_encrypted,
                          "password": certs.client_key_password})
     _assert_hidden(certs.client_key_password, parameters, parameters.ssl_options)
+
+
+def test_old_documentation_url_form_connects(broker, certs):
+    """The pika 0.x documentation's URL, as it was written: ``amqp://`` with
+    ``heartbeat_interval`` and a URL-encoded ``ssl_options`` dict of key and cert files
+    (here pointing at this node's TLS listener and the test's files)."""
+    options = {"keyfile": certs.client_key, "certfile": certs.client_cert,
+               "ca_certs": certs.ca_cert}
+    url = (f"amqp://guest:guest@localhost:{broker.tls_port}/%2F?heartbeat_interval=30"
+           f"&ssl_options={quoted_ssl_options(options)}")
+    with pytest.warns(DeprecationWarning, match="heartbeat"):
+        parameters = pika_fast.URLParameters(url)
+    assert parameters.heartbeat == 30
+    assert parameters.ssl_options is not None
+    with pika_fast.BlockingConnection(parameters) as conn:
+        assert conn._core.heartbeat == 30
+        assert blocking_round_trip(conn) == PAYLOAD
