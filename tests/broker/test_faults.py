@@ -124,10 +124,11 @@ def test_blocked_and_unblocked_callbacks(private_node):
     channel = conn.channel()
     try:
         _force_memory_alarm(private_node, True)
-        # RabbitMQ blocks (and tells) a connection when it next publishes.
-        channel.basic_publish("", "nowhere", b"trigger")
+        # RabbitMQ blocks (and tells) a connection when it next publishes once the
+        # alarm is in force: keep publishing until it does.
         deadline = time.monotonic() + 20
         while not events and time.monotonic() < deadline:
+            channel.basic_publish("", "nowhere", b"trigger")
             conn.process_data_events(time_limit=0.2)
         assert events and events[0] == ("blocked", conn, "Blocked")
         _force_memory_alarm(private_node, False)
