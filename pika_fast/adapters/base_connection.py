@@ -52,6 +52,37 @@ class BaseConnection(Connection):
         """The event loop this connection runs on."""
         return self._ioloop
 
+    @classmethod
+    def create_connection(cls, connection_configs: Sequence[Parameters],
+                          on_done: Callable[[Any], None], custom_ioloop: Any = None,
+                          workflow: Any = None) -> Any:
+        """Connect to the first config that works; ``on_done(connection or error)``.
+
+        Returns the workflow, whose ``abort()`` stops it. When every attempt fails,
+        ``on_done`` receives AMQPConnectionWorkflowFailed listing each attempt's error.
+        """
+        from pika_fast.adapters.utils.connection_workflow import AMQPConnectionWorkflow
+
+        configs = list(connection_configs)
+        if not configs:
+            raise ValueError("connection_configs must not be empty")
+        if workflow is None:
+            workflow = AMQPConnectionWorkflow()
+        conn = cls(configs[0], custom_ioloop=custom_ioloop,  # type: ignore[call-arg]
+                   internal_connection_workflow=False)
+
+        def done(error: Optional[BaseException]) -> None:
+            conn._workflow = None
+            if error is not None:
+                on_done(error)
+
+        workflow._bind(conn, configs, done)
+        conn._workflow = workflow._impl
+        conn.add_on_open_callback(lambda _conn: on_done(conn))
+        conn.add_on_open_error_callback(lambda _c, _e: None)
+        workflow.start()
+        return workflow
+
     def _workflow_done(self, error: Optional[BaseException]) -> None:
         self._workflow = None
         if error is None:
@@ -258,7 +289,7 @@ class _ConnectWorkflow:
         self._finished = False
 
     def start(self) -> None:
-        self._timer = self._conn.ioloop.call_later(0, self._next)
+        self._timer = self._conn._ioloop.call_later(0, self._next)
 
     def abort(self) -> None:
         """Stop connecting; ``on_done`` gets AMQPConnectionWorkflowAborted."""
@@ -277,7 +308,7 @@ class _ConnectWorkflow:
     def _close_sock(self) -> None:
         if self._sock is not None:
             try:
-                self._conn.ioloop.remove_handler(self._sock.fileno())
+                self._conn._ioloop.remove_handler(self._sock.fileno())
             except Exception:  # noqa: BLE001 - not registered, or loop closed
                 pass
             self._sock.close()
@@ -293,7 +324,7 @@ class _ConnectWorkflow:
             return
         attempt, params = self._plan.pop(0)
         delay = params.retry_delay if attempt and self._errors else 0
-        self._timer = self._conn.ioloop.call_later(delay, lambda: self._connect(params))
+        self._timer = self._conn._ioloop.call_later(delay, lambda: self._connect(params))
 
     def _fail(self, error: BaseException) -> None:
         if self._finished:
@@ -327,9 +358,9 @@ class _ConnectWorkflow:
         self._sock = sock
         self._phase = "tcp"
         # stack_timeout bounds the whole attempt; socket_timeout only the TCP connect.
-        self._stack_timer = conn.ioloop.call_later(params.stack_timeout or 1e9,
+        self._stack_timer = conn._ioloop.call_later(params.stack_timeout or 1e9,
                                                    self._stack_timeout)
-        self._timer = conn.ioloop.call_later(
+        self._timer = conn._ioloop.call_later(
             params.socket_timeout or 1e9,
             lambda: self._fail(exceptions.AMQPConnectorSocketConnectError(socket.timeout(
                 f"TCP connection attempt to {params.host}:{params.port} timed out"))))
@@ -339,8 +370,8 @@ class _ConnectWorkflow:
                 ConnectionRefusedError(err, errno.errorcode.get(err))
                 if err == errno.ECONNREFUSED else OSError(err, errno.errorcode.get(err))))
             return
-        conn.ioloop.add_handler(sock.fileno(), self._on_connected,
-                                conn.ioloop.WRITE | conn.ioloop.ERROR)
+        conn._ioloop.add_handler(sock.fileno(), self._on_connected,
+                                conn._ioloop.WRITE | conn._ioloop.ERROR)
 
     def _on_connected(self, fd: int, events: int) -> None:
         sock = self._sock
@@ -352,9 +383,9 @@ class _ConnectWorkflow:
                 ConnectionRefusedError(err, "Connection refused")
                 if err == errno.ECONNREFUSED else OSError(err, errno.errorcode.get(err))))
             return
-        self._conn.ioloop.remove_handler(fd)
+        self._conn._ioloop.remove_handler(fd)
         if self._timer is not None:
-            self._conn.ioloop.remove_timeout(self._timer)
+            self._conn._ioloop.remove_timeout(self._timer)
             self._timer = None
         params = self._params
         if params.ssl_options is not None:
@@ -369,8 +400,8 @@ class _ConnectWorkflow:
                 self._fail(exceptions.AMQPConnectorTransportSetupError(
                     exceptions.TLSSetupError.wrap(exc)))
                 return
-            self._conn.ioloop.add_handler(self._sock.fileno(), self._on_tls,
-                                          self._conn.ioloop.READ | self._conn.ioloop.WRITE)
+            self._conn._ioloop.add_handler(self._sock.fileno(), self._on_tls,
+                                          self._conn._ioloop.READ | self._conn._ioloop.WRITE)
             return
         self._start_amqp()
 
@@ -381,16 +412,16 @@ class _ConnectWorkflow:
         try:
             sock.do_handshake()  # type: ignore[attr-defined]
         except ssl.SSLWantReadError:
-            self._conn.ioloop.update_handler(fd, self._conn.ioloop.READ)
+            self._conn._ioloop.update_handler(fd, self._conn._ioloop.READ)
             return
         except ssl.SSLWantWriteError:
-            self._conn.ioloop.update_handler(fd, self._conn.ioloop.WRITE)
+            self._conn._ioloop.update_handler(fd, self._conn._ioloop.WRITE)
             return
         except (OSError, ValueError) as exc:
             self._fail(exceptions.AMQPConnectorTransportSetupError(
                 exceptions.TLSSetupError.wrap(exc)))
             return
-        self._conn.ioloop.remove_handler(fd)
+        self._conn._ioloop.remove_handler(fd)
         self._start_amqp()
 
     def _start_amqp(self) -> None:
@@ -422,7 +453,7 @@ class _ConnectWorkflow:
         for name in ("_timer", "_stack_timer"):
             timer = getattr(self, name)
             if timer is not None:
-                self._conn.ioloop.remove_timeout(timer)
+                self._conn._ioloop.remove_timeout(timer)
                 setattr(self, name, None)
 
     def attempt_failed(self, error: BaseException) -> None:
