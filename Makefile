@@ -3,11 +3,11 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 SHARED_JSON ?= ../shared/amqp/amqp-rabbitmq-0.9.1.json
-TEST_DEPS := "pytest>=7" "hypothesis>=6" "pika==1.4.4"
+TEST_DEPS := "pytest>=7" "hypothesis>=6" "pika==1.4.4" "mypy==2.4.1"
 BUILD_DEPS := "Cython==3.3.1" "setuptools>=68" wheel
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: venv build build-pure broker test test-compiled test-pure spec spec-check \
+.PHONY: venv build build-pure broker test typecheck test-compiled test-pure spec spec-check \
         bench-codec bench demo clean
 
 $(VENV)/.deps: pyproject.toml Makefile
@@ -27,8 +27,12 @@ build: venv
 broker:
 	bash tools/ensure_broker.sh
 
-# The whole suite twice: compiled codec (required), then the pure-Python twin.
-test: build broker test-compiled test-pure
+# Type check, then the whole suite twice: compiled codec (required), then the
+# pure-Python twin.
+test: build broker typecheck test-compiled test-pure
+
+typecheck: venv
+	$(PY) -m mypy pika_fast --ignore-missing-imports
 
 test-compiled:
 	env -u PIKA_FAST_NO_EXTENSIONS PIKA_FAST_REQUIRE_EXTENSIONS=1 $(PY) -m pytest tests -q

@@ -589,7 +589,7 @@ def _new_method(index: int, channel_number: int, buf: bytes, off: int, end: int)
         raise exceptions.InvalidFrameError(
             f"Malformed frame: unknown method id 0x{index:08X} on channel "
             f"{channel_number}") from None
-    method = cls.__new__(cls)
+    method: Any = cls.__new__(cls)  # type: ignore[call-overload]
     _METHOD_DECODERS[index](method, buf, off, end)
     return method
 

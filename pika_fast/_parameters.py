@@ -298,6 +298,12 @@ class Parameters:  # pylint: disable=too-many-instance-attributes
                  '_retry_delay', '_socket_timeout', '_stack_timeout',
                  '_ssl_options', '_virtual_host', '_tcp_options')
 
+    # Declared for type checkers (the slots hold the values).
+    _channel_max: int
+    _connection_attempts: int
+    _frame_max: int
+    _retry_delay: float
+
     DEFAULT_USERNAME = 'guest'
     DEFAULT_PASSWORD = 'guest'
 

@@ -163,7 +163,8 @@ class Channel(_protocol.ChannelHandler):
         extras = self._extra_callbacks.get(kind)
         if not extras:
             return
-        kept = [(cb, one_shot) for cb, one_shot in extras if not one_shot]
+        kept: List[Tuple[Callable[..., None], bool]] = [
+            (cb, one_shot) for cb, one_shot in extras if not one_shot]
         if kept:
             self._extra_callbacks[kind] = kept
         else:

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import ssl
 
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Iterable, Optional, Sequence
 
 __all__ = [
     'AMQPError',
@@ -414,7 +414,7 @@ class MessageDecodeError(InvalidFrameError):
         ``__cause__`` so tracebacks show it.
     """
 
-    def __init__(self, channel_number: int, method: Any, body: bytes,
+    def __init__(self, channel_number: int, method: Any, body: Optional[bytes],
                  cause: BaseException) -> None:
         # All four go into args so the default Exception pickling can rebuild
         # the instance via cls(*args).
@@ -622,7 +622,7 @@ class TLSSetupError(AMQPConnectionError, ssl.SSLError):
     def wrap(cls, error: BaseException) -> "TLSSetupError":
         """Wrap the error the TLS layer raised."""
         kind = type(error)
-        variant = cls
+        variant: Any = cls
         if isinstance(error, OSError) and kind not in (ssl.SSLError, OSError):
             variant = cls._variants.get(kind)
             if variant is None:

@@ -670,7 +670,8 @@ class BlockingChannel(_protocol.ChannelHandler):
         if consumer.queue is not None:
             consumer.queue.append((method, properties, body))
         else:
-            self._connection._events.append((consumer.callback, (self, method, properties, body)))
+            callback: Callable[..., None] = consumer.callback  # type: ignore[assignment]
+            self._connection._events.append((callback, (self, method, properties, body)))
 
     def on_return(self, method: Any, properties: Any, body: Any) -> None:
         if self._core.confirming:
