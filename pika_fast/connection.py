@@ -298,12 +298,9 @@ class Connection(_protocol.ConnectionHandler):
         self._flush_soon()
 
     def _on_data_available(self, data: bytes) -> None:
-        try:
-            self._core.data_received(data, _monotonic())
-        except exceptions.AMQPError as exc:
-            if self._core.state != CONNECTION_CLOSED:
-                self._terminate_stream(exc)
-            return
+        # A malformed stream is handled by the core; what escapes here came from a user
+        # callback, and the adapter treats every such exception alike (as pika).
+        self._core.data_received(data, _monotonic())
         if self._core.has_output():
             self._flush_soon()
 
