@@ -97,3 +97,16 @@ def exchange_type(exchange_type: Any, kwargs: Dict[str, Any]) -> Any:
         raise TypeError("exchange_declare() got an unexpected keyword argument "
                         f"{next(iter(kwargs))!r}")
     return exchange_type
+
+
+def get_auto_ack(auto_ack: bool, kwargs: Dict[str, Any]) -> bool:
+    """``no_ack`` is the 0.x name of basic_get's ``auto_ack``."""
+    kwargs = dict(kwargs)
+    if "no_ack" in kwargs:
+        if auto_ack:
+            raise TypeError("basic_get() got both auto_ack and its old name no_ack")
+        warn("basic_get(no_ack=...)", "basic_get(auto_ack=...)")
+        auto_ack = bool(kwargs.pop("no_ack"))
+    if kwargs:
+        raise TypeError(f"basic_get() got an unexpected keyword argument {next(iter(kwargs))!r}")
+    return auto_ack

@@ -103,6 +103,7 @@ class BlockingConnection(_protocol.ConnectionHandler):
         else:
             candidates = [parameters]
         self._write_lock = threading.Lock()
+        self._pump_lock = threading.RLock()
         self._channels: Dict[int, BlockingChannel] = {}
         self._events: Deque[Tuple[Callable[..., None], tuple]] = collections.deque()
         self._threadsafe: Deque[Callable[[], None]] = collections.deque()
@@ -324,7 +325,19 @@ class BlockingConnection(_protocol.ConnectionHandler):
             raise self._closed_error
 
     def _poll(self, timeout: Optional[float]) -> bool:
-        """Wait up to ``timeout`` seconds for input and feed it to the core."""
+        """Wait up to ``timeout`` seconds for input and feed it to the core.
+
+        One thread at a time pumps the socket; another thread that calls in meanwhile
+        waits its turn (up to ``timeout``) instead of sharing the poller (pika's
+        examples call process_data_events from a second thread)."""
+        if not self._pump_lock.acquire(timeout=-1 if timeout is None else timeout):
+            return False
+        try:
+            return self._poll_locked(timeout)
+        finally:
+            self._pump_lock.release()
+
+    def _poll_locked(self, timeout: Optional[float]) -> bool:
         core = self._core
         deadline_ms = None if timeout is None else max(0, int(timeout * 1000 + 0.999))
         if core.heartbeat:
@@ -552,9 +565,13 @@ class BlockingConnection(_protocol.ConnectionHandler):
         assert duration >= 0, duration
         deadline = _monotonic() + duration
         remaining = duration
-        while remaining > 0:
+        while True:
+            # At least once: sleep(0) services the connection (pika's shutdown idiom
+            # ``while not done.is_set(): conn.sleep(0)`` relies on it).
             self.process_data_events(remaining)
             remaining = deadline - _monotonic()
+            if remaining <= 0:
+                return
 
     def channel(self, channel_number: Optional[int] = None) -> "BlockingChannel":
         """Open a channel and wait until the broker confirms it."""
@@ -644,6 +661,7 @@ class BlockingChannel(_protocol.ChannelHandler):
         self._cancel_callbacks: List[Callable[..., None]] = []
         self._return_callbacks: List[Callable[..., None]] = []
         self._flow_callbacks: List[Callable[[bool], None]] = []
+        self._close_callbacks: List[Callable[..., None]] = []
         self._reply: Optional[Tuple[Any, Any, Any]] = None
         self._consuming = False
         self._stop_requested = False
@@ -704,6 +722,8 @@ class BlockingChannel(_protocol.ChannelHandler):
             self._unreported_close = error
         self._consumers.clear()
         self._connection._channels.pop(self.channel_number, None)
+        for callback in self._close_callbacks:
+            callback(self, error)
         # Wakes process_data_events(None), so start_consuming sees the close at once.
         self._connection._events.append((_noop, ()))
 
@@ -831,6 +851,16 @@ class BlockingChannel(_protocol.ChannelHandler):
     def add_on_return_callback(self, callback: Callable[..., None]) -> None:
         """Call ``callback(channel, method, properties, body)`` for returned messages."""
         self._return_callbacks.append(callback)
+
+    def add_on_close_callback(self, callback: Callable[..., None]) -> None:
+        """Older pika: ``callback(channel, exception)`` when the channel closes.
+
+        pika 1.x raises the close reason from the next call on the channel instead.
+        """
+        _legacy.warn("BlockingChannel.add_on_close_callback",
+                     "the ChannelClosed exception the next channel call raises")
+        validators.require_callback(callback)
+        self._close_callbacks.append(callback)
 
     # ----------------------------------------------------------- consuming
 
@@ -1024,8 +1054,14 @@ class BlockingChannel(_protocol.ChannelHandler):
         self._core.send(spec.Basic.Reject(delivery_tag, requeue))
         self._connection._flush_acks()
 
-    def basic_get(self, queue: str, auto_ack: bool = False) -> Message:
-        """Fetch one message: (GetOk, properties, body), or (None, None, None) if empty."""
+    def basic_get(self, queue: str, auto_ack: bool = False,
+                  **legacy: Any) -> Message:
+        """Fetch one message: (GetOk, properties, body), or (None, None, None) if empty.
+
+        ``no_ack`` is accepted as pika 0.x's name for ``auto_ack``.
+        """
+        if legacy:
+            auto_ack = _legacy.get_auto_ack(auto_ack, legacy)
         method, properties, body = self._rpc(spec.Basic.Get(queue=queue, no_ack=auto_ack))
         if isinstance(method, spec.Basic.GetEmpty):
             return None, None, None
