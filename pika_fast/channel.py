@@ -151,12 +151,15 @@ class Channel(_protocol.ChannelHandler):
             return
         if isinstance(method, spec.Basic.GetEmpty):
             self._on_getok_callback = None
-        if isinstance(method, spec.Basic.CancelOk):
-            self._forget_consumer(method.consumer_tag)
         method_frame = frame.Method(self.channel_number, method)
-        self._run_extra_callbacks(method_frame)
-        if callback is not None:
-            callback(method_frame)
+        try:
+            self._run_extra_callbacks(method_frame)
+            if callback is not None:
+                callback(method_frame)
+        finally:
+            if isinstance(method, spec.Basic.CancelOk):
+                # After the user's callback, as pika: it still sees the consumer.
+                self._forget_consumer(method.consumer_tag)
 
     def _run_extra_callbacks(self, method_frame: frame.Method[Any]) -> None:
         kind = type(method_frame.method)
