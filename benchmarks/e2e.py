@@ -305,13 +305,17 @@ def w_blocking_consume(a: Dict[str, Any], m: Marks) -> Dict[str, Any]:
     ch = conn.channel()
     ch.basic_qos(prefetch_count=a["prefetch"])
     queue, n, size = a["queue"], a["n"], a["size"]
+    every = a.get("ack_every", 1)
     count = 0
     bad: List[str] = []
 
     def on_message(chan: Any, method: Any, _props: Any, body: bytes) -> None:
         nonlocal count
-        chan.basic_ack(method.delivery_tag)
         count += 1
+        if every == 1:
+            chan.basic_ack(method.delivery_tag)
+        elif count % every == 0 or count == n:
+            chan.basic_ack(method.delivery_tag, multiple=True)
         if count == 1 and len(body) != size:
             bad.append(f"first body has {len(body)} bytes, expected {size}")
         if count == n:
@@ -521,12 +525,15 @@ def w_raw_consume(a: Dict[str, Any], m: Marks) -> Dict[str, Any]:
     # Basic.Ack frame: type 1, channel 1, size 13, class 60, method 80, tag, multiple=0.
     ack_head = _HDR.pack(FRAME_METHOD, 1, 13) + struct.pack(">HH", 60, 80)
     ack_tail = b"\x00" + FRAME_END
+    multi_tail = b"\x01" + FRAME_END
+    every = a.get("ack_every", 1)
     deliver = struct.pack(">HH", 60, 60)
     unpack_hdr = _HDR.unpack_from
     count = 0
     while count < n:
         pos, end = 0, len(buf)
         acks = []
+        seen = 0
         while end - pos >= 7:
             ftype, _chan, size = unpack_hdr(buf, pos)
             stop = pos + 8 + size
@@ -534,11 +541,15 @@ def w_raw_consume(a: Dict[str, Any], m: Marks) -> Dict[str, Any]:
                 break
             if ftype == FRAME_METHOD and buf[pos + 7:pos + 11] == deliver:
                 tag_at = pos + 12 + buf[pos + 11]  # after the consumer-tag shortstr
-                acks.append(ack_head + buf[tag_at:tag_at + 8] + ack_tail)
+                seen += 1
+                if every == 1:
+                    acks.append(ack_head + buf[tag_at:tag_at + 8] + ack_tail)
+                elif (count + seen) % every == 0 or count + seen == n:
+                    acks.append(ack_head + buf[tag_at:tag_at + 8] + multi_tail)
             pos = stop
         if acks:
             sock.sendall(b"".join(acks))
-            count += len(acks)
+        count += seen
         del buf[:pos]
         if count >= n:
             break
@@ -719,7 +730,8 @@ def run_confirm(h: Harness, client: str) -> Optional[Metrics]:
     return None if r is None else _span_metrics(r, o.confirm_n)
 
 
-def run_consume(h: Harness, client: str, select: bool = False) -> Optional[Metrics]:
+def run_consume(h: Harness, client: str, select: bool = False,
+                ack_every: int = 1) -> Optional[Metrics]:
     o = h.opts
     kind = "raw_consume" if client == "ceiling" else (
         "select_consume" if select else "blocking_consume")
@@ -727,7 +739,7 @@ def run_consume(h: Harness, client: str, select: bool = False) -> Optional[Metri
     try:
         h.fill(queue, o.consume_n, o.body_size)
         r = h.run_worker(kind, client, queue=queue, n=o.consume_n, size=o.body_size,
-                         prefetch=o.prefetch)
+                         prefetch=o.prefetch, ack_every=ack_every)
     finally:
         h.delete_queue(queue)
     return None if r is None else _span_metrics(r, o.consume_n)
@@ -764,6 +776,9 @@ WORKLOADS: Dict[str, Tuple[str, List[str], Callable[[Harness, str], Optional[Met
     "a": ("BlockingConnection publish", ["pika", "fast", "ceiling"], run_publish),
     "b": ("BlockingConnection publish with confirms", ["pika", "fast", "ceiling"], run_confirm),
     "c": ("BlockingConnection consume + ack", ["pika", "fast", "ceiling"], run_consume),
+    # Every side (the raw ceiling too) acks with multiple=True once per 100 deliveries.
+    "c-multi": ("BlockingConnection consume + multi-ack every 100", ["pika", "fast", "ceiling"],
+                lambda h, c: run_consume(h, c, ack_every=100)),
     "d-pub": ("SelectConnection publish", ["pika", "fast"],
               lambda h, c: run_publish(h, c, select=True)),
     "d-con": ("SelectConnection consume + ack", ["pika", "fast"],
@@ -852,6 +867,14 @@ def report(h: Harness, results: Dict[str, Dict[str, List[Metrics]]], elapsed: fl
         row("client CPU s / 100k msgs", "c", "cpu100k", ".3f",
             target="<= 1/10 (0.100) of pika", checks=(("pika", "<=", 0.10),))
         row("broker CPU s / 100k msgs", "c", "broker100k", ".3f")
+    if "c-multi" in sel:
+        section(f"(c-multi) BlockingConnection consume, {o.consume_n:,} pre-filled, prefetch "
+                f"{o.prefetch}, basic_ack(multiple=True) every 100 (the ceiling acks alike)")
+        row("msgs/s", "c-multi", "rate", ",.0f", target=">= 0.95 of ceiling",
+            checks=(("ceil", ">=", 0.95),))
+        headroom("c-multi")
+        row("client CPU s / 100k msgs", "c-multi", "cpu100k", ".3f")
+        row("broker CPU s / 100k msgs", "c-multi", "broker100k", ".3f")
     if "d-pub" in sel:
         section(f"(d) SelectConnection publish, {o.publish_n:,}, {o.batch} per call_later(0) "
                 f"tick (ceiling: the raw run of "
@@ -940,8 +963,8 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
     p.add_argument("--prefetch", type=int, default=1000, help="consumer prefetch (1000)")
     p.add_argument("--batch", type=int, default=1000,
                    help="publishes per ioloop tick (d) and per sendall (ceiling) (1000)")
-    p.add_argument("--workloads", default="a,b,c,d,e",
-                   help="comma-separated subset of a,b,c,d,e (d = d-pub and d-con)")
+    p.add_argument("--workloads", default="a,b,c,c-multi,d,e",
+                   help="comma-separated subset of a,b,c,c-multi,d,e (d = d-pub and d-con)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=5672)
     p.add_argument("--user", default="guest")
@@ -969,7 +992,7 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
         elif w in WORKLOADS:
             chosen.append(w)
         else:
-            p.error(f"unknown workload {w!r}; choose from a,b,c,d,e")
+            p.error(f"unknown workload {w!r}; choose from a,b,c,c-multi,d,e")
     opts.workloads = [w for w in WORKLOADS if w in chosen]
     return opts
 

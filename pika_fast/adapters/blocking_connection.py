@@ -26,7 +26,11 @@ from pika_fast.exchange_type import ExchangeType
 LOGGER = logging.getLogger(__name__)
 
 _RECV_SIZE = 131072
-_ACK_DELAY = 0.002  # longest an ack made in a callback batch waits for its batch to end
+# Acks made during a dispatch pass are batched into one send, but never for long: each
+# one held is a prefetch credit the broker cannot use, and a pass over one large read
+# can run hundreds of callbacks. They leave after this many deliveries (or this long).
+_ACK_BATCH = 32
+_ACK_DELAY = 0.002
 _monotonic = time.monotonic
 
 Message = Tuple[Any, Any, Any]
@@ -117,6 +121,7 @@ class BlockingConnection(_protocol.ConnectionHandler):
         self._dispatching = False
         self._blocked_deadline: Optional[float] = None
         self._acks_since: Optional[float] = None
+        self._dispatched_since_flush = 0
         self._wake_r, self._wake_w = socket.socketpair()
         self._wake_r.setblocking(False)
         self._wake_w.setblocking(False)
@@ -278,6 +283,7 @@ class BlockingConnection(_protocol.ConnectionHandler):
     def _flush(self) -> None:
         core = self._core
         self._acks_since = None
+        self._dispatched_since_flush = 0
         if not core.has_output():
             return
         buffers = core.take_output()
@@ -435,7 +441,10 @@ class BlockingConnection(_protocol.ConnectionHandler):
         events = self._events
         while events:
             callback, args = events.popleft()
-            if self._acks_since is not None and _monotonic() - self._acks_since > _ACK_DELAY:
+            self._dispatched_since_flush += 1
+            if self._acks_since is not None and (
+                    self._dispatched_since_flush > _ACK_BATCH or
+                    _monotonic() - self._acks_since > _ACK_DELAY):
                 self._flush()
             callback(*args)
             count += 1
@@ -446,7 +455,7 @@ class BlockingConnection(_protocol.ConnectionHandler):
     def _flush_acks(self) -> None:
         """Acks made inside a dispatch batch leave together when it ends (or within
         _ACK_DELAY); elsewhere they leave at once."""
-        if self._dispatching:
+        if self._dispatching and self._dispatched_since_flush < _ACK_BATCH:
             if self._acks_since is None:
                 self._acks_since = _monotonic()
             return
