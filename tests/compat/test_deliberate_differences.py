@@ -1,0 +1,186 @@
+"""Every deliberate difference from pika 1.4.4, shown side by side: pika's behaviour, then ours.
+
+Each test here matches one entry of README.md's "Where pika_fast deliberately differs from
+pika 1.4" list. Helpers adding a difference append their test at the END of this file.
+"""
+from __future__ import annotations
+
+import os
+import ssl
+import struct
+import time
+import tracemalloc
+
+import pika
+import pytest
+
+import pika_fast
+import pika_fast.data
+from pika_fast import _codec
+from pika_fast import exceptions as fast_exceptions
+
+AMQP_URL = os.environ.get("AMQP_URL") or "amqp://guest:guest@127.0.0.1:5672/%2F"
+
+
+def _blocking(lib, **overrides):
+    params = lib.URLParameters(AMQP_URL)
+    for name, value in overrides.items():
+        setattr(params, name, value)
+    return lib.BlockingConnection(params)
+
+
+# ----------------------------------------------------- field-table floats and doubles
+
+
+@pytest.mark.parametrize("wire, value", [
+    (bytes.fromhex("66 3fc00000"), 1.5),        # 'f': 32-bit float
+    (bytes.fromhex("64 c004000000000000"), -2.5),  # 'd': 64-bit double
+], ids=["f", "d"])
+def test_table_floats_decode_as_float_where_pika_truncates_to_int(wire, value):
+    theirs, _ = pika.data.decode_value(wire, 0)
+    assert theirs == int(value) and not isinstance(theirs, float)
+    ours, offset = pika_fast.data.decode_value(wire, 0)
+    assert ours == value and type(ours) is float and offset == len(wire)
+
+
+def test_python_float_in_a_table_encodes_as_double_where_pika_refuses():
+    with pytest.raises(pika.exceptions.UnsupportedAMQPFieldException):
+        pika.data.encode_table([], {"ratio": 0.25})
+    pieces = []
+    pika_fast.data.encode_table(pieces, {"ratio": 0.25})
+    assert b"".join(pieces) == struct.pack(">IB5scd", 15, 5, b"ratio", b"d", 0.25)
+    decoded, _ = pika_fast.data.decode_table(b"".join(pieces), 0)
+    assert decoded == {"ratio": 0.25}
+
+
+# ------------------------------------------------------- Connection.UpdateSecret.decode
+
+
+def test_update_secret_decode_fills_new_secret_where_pika_fills_mechanisms():
+    encoded = struct.pack(">I3sB7s", 3, b"tok", 7, b"refresh")
+    theirs = pika.spec.Connection.UpdateSecret(b"", "").decode(encoded)
+    assert theirs.new_secret == b"" and theirs.mechanisms == b"tok"
+    ours = pika_fast.spec.Connection.UpdateSecret(b"", "").decode(encoded)
+    assert ours.new_secret == b"tok" and ours.reason == "refresh"
+    assert not hasattr(ours, "mechanisms")
+
+
+# ---------------------------------------------- an undecodable content header (#1698)
+
+
+def _frame(frame_type, channel, payload):
+    return struct.pack(">BHI", frame_type, channel, len(payload)) + payload + b"\xce"
+
+
+def test_undecodable_content_header_fails_its_message_not_the_stream():
+    deliver = pika.spec.Basic.Deliver(consumer_tag="ct", delivery_tag=1, exchange="",
+                                      routing_key="q")
+    method_frame = pika.frame.Method(1, deliver).marshal()
+    # Properties say "headers present", but the table claims 99 bytes and holds 3.
+    bad_header = _frame(2, 1, struct.pack(">HHQH", 60, 0, 2, 0x2000)
+                        + struct.pack(">I", 99) + b"\x01kV")
+    body = _frame(3, 1, b"hi")
+    heartbeat = _frame(8, 0, b"")
+
+    # pika: decoding the header frame raises (a bare struct.error here), and pika closes
+    # the whole connection on it.
+    offset, decoded = pika.frame.decode_frame(method_frame)
+    assert isinstance(decoded.method, pika.spec.Basic.Deliver)
+    with pytest.raises(struct.error):
+        pika.frame.decode_frame(bad_header)
+
+    # pika_fast: the reader reports that one message and carries on with the stream.
+    reader = _codec.FrameReader()
+    reader.feed(method_frame + bad_header + body + heartbeat)
+    units = reader.read_messages()
+    channel, method, error, got_body = units[0]
+    assert channel == 1 and method.delivery_tag == 1 and got_body == b"hi"
+    assert isinstance(error, fast_exceptions.MessageDecodeError)
+    assert error.channel_number == 1 and error.body == b"hi"
+    assert len(units) == 2 and reader.buffered == 0
+
+
+# ---------------------------------------------- heartbeats while user code runs
+
+
+@pytest.mark.parametrize("lib", [pika, pika_fast], ids=["pika", "pika_fast"])
+def test_heartbeats_continue_while_user_code_runs_blocking(lib):
+    conn = _blocking(lib, heartbeat=1)
+    try:
+        channel = conn.channel()
+        queue = channel.queue_declare("", exclusive=True).method.queue
+        time.sleep(6)  # several heartbeat intervals without calling into the connection
+        if lib is pika:
+            # The broker gave up on the silent client; pika finds out at its next call.
+            with pytest.raises(pika.exceptions.AMQPConnectionError):
+                channel.queue_declare(queue, passive=True)
+        else:
+            assert channel.queue_declare(queue, passive=True).method.queue == queue
+            assert conn.is_open
+    finally:
+        if conn.is_open:
+            conn.close()
+
+
+# ---------------------------------------------- bodies: buffers, and no copy on publish
+
+
+@pytest.mark.parametrize("make_body", [bytearray, memoryview], ids=["bytearray", "memoryview"])
+def test_publish_accepts_any_bytes_like_body_where_pika_raises(make_body):
+    with _blocking(pika) as conn:
+        channel = conn.channel()
+        queue = channel.queue_declare("", exclusive=True).method.queue
+        with pytest.raises(AttributeError):  # pika calls .encode() on anything not bytes
+            channel.basic_publish("", queue, make_body(b"payload"))
+    with _blocking(pika_fast) as conn:
+        channel = conn.channel()
+        queue = channel.queue_declare("", exclusive=True).method.queue
+        channel.basic_publish("", queue, make_body(b"payload"))
+        assert channel.basic_get(queue, auto_ack=True)[2] == b"payload"
+
+
+def _publish_peak_bytes(lib, body):
+    """Peak Python allocation while basic_publish sends ``body``, and the body received."""
+    with _blocking(lib) as conn:
+        channel = conn.channel()
+        queue = channel.queue_declare("", exclusive=True).method.queue
+        tracemalloc.start()
+        try:
+            tracemalloc.reset_peak()
+            channel.basic_publish("", queue, body)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        received = channel.basic_get(queue, auto_ack=True)[2]
+    return peak, received
+
+
+def test_large_body_is_sent_without_a_copy():
+    body = os.urandom(1024) * (8 * 1024)  # 8 MiB
+    their_peak, their_received = _publish_peak_bytes(pika, body)
+    our_peak, our_received = _publish_peak_bytes(pika_fast, body)
+    assert their_received == our_received == body
+    assert their_peak >= len(body)  # pika joins the frames into a new buffer
+    assert our_peak < len(body) // 4  # we hand the caller's buffer to the socket
+
+
+# ---------------------------------------------- TLS handshake failures
+
+
+@pytest.mark.parametrize("lib", [pika, pika_fast], ids=["pika", "pika_fast"])
+def test_tls_failure_is_an_amqp_connection_error_and_an_ssl_error(lib):
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    host, port = pika.URLParameters(AMQP_URL).host, pika.URLParameters(AMQP_URL).port
+    params = lib.ConnectionParameters(host, port, ssl_options=lib.SSLOptions(context),
+                                      connection_attempts=1, socket_timeout=5)
+    # TLS spoken to the plain AMQP port: the handshake cannot succeed.
+    with pytest.raises(ssl.SSLError) as caught:
+        lib.BlockingConnection(params)
+    if lib is pika:
+        assert not isinstance(caught.value, pika.exceptions.AMQPConnectionError)
+    else:
+        assert isinstance(caught.value, fast_exceptions.TLSSetupError)
+        assert isinstance(caught.value, fast_exceptions.AMQPConnectionError)
+        assert isinstance(caught.value.exception, ssl.SSLError)
