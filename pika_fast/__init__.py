@@ -17,6 +17,9 @@ from pika_fast.delivery_mode import DeliveryMode  # noqa: E402
 from pika_fast.spec import BasicProperties  # noqa: E402
 
 from pika_fast import adapters  # noqa: E402
+# pika's package has these submodules as attributes once imported (pika.compat, ...).
+from pika_fast import (  # noqa: E402,F401
+    callback, channel, compat, data, diagnostic_utils, heartbeat, tcp_socket_opts)
 from pika_fast.adapters import BaseConnection, BlockingConnection, SelectConnection  # noqa: E402
 from pika_fast.adapters.utils.connection_workflow import AMQPConnectionWorkflow  # noqa: E402
 

@@ -301,6 +301,7 @@ class ConnectionCore:
         elif isinstance(method, spec.Connection.Tune):
             self._on_tune(method)
         elif isinstance(method, spec.Connection.OpenOk):
+            self.known_hosts = method.known_hosts  # pika's Connection.known_hosts
             self.state = CONNECTION_OPEN
             self.handler.on_connection_open()
         elif isinstance(method, spec.Connection.Close):

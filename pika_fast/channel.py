@@ -35,6 +35,7 @@ class Channel(_protocol.ChannelHandler):
         validators.rpc_completion_callback(on_open_callback)
         self.connection = connection
         self.channel_number = channel_number
+        self.flow_active = True  # as pika: updated by our own Channel.Flow requests' replies
         self._on_open_callback = on_open_callback
         self._core: Optional[_protocol.ChannelCore] = None
         self._consumers: Dict[str, Callable[..., None]] = {}
@@ -383,6 +384,7 @@ class Channel(_protocol.ChannelHandler):
         validators.rpc_completion_callback(callback)
 
         def on_flow_ok(method_frame: frame.Method[Any]) -> None:
+            self.flow_active = method_frame.method.active
             if callback is not None:
                 callback(method_frame.method.active)
 
@@ -499,3 +501,8 @@ class Channel(_protocol.ChannelHandler):
 
 
 _EMPTY_PROPERTIES = spec.BasicProperties()
+
+
+# Names pika's module of the same path also exports; code written against pika imports
+# them from here.
+from pika_fast.compat import as_bytes  # noqa: E402,F401

@@ -210,6 +210,22 @@ class Connection(_protocol.ConnectionHandler):
     def server_properties(self) -> Optional[Dict[str, Any]]:
         return self._core.server_properties
 
+    @property
+    def server_capabilities(self) -> Optional[Dict[str, Any]]:
+        """The broker's ``capabilities`` table (``None`` before Connection.Start)."""
+        properties = self._core.server_properties
+        return None if properties is None else properties.get("capabilities", {})
+
+    @property
+    def known_hosts(self) -> Optional[str]:
+        """Connection.OpenOk's ``known_hosts`` (``None`` before the connection opened)."""
+        return getattr(self._core, "known_hosts", None)
+
+    @property
+    def connection_state(self) -> int:
+        """The state as pika numbers it: one of the ``CONNECTION_*`` constants."""
+        return int(self._core.state)
+
     def _capability(self, name: str) -> bool:
         caps = (self._core.server_properties or {}).get("capabilities") or {}
         return bool(caps.get(name, False))
@@ -322,3 +338,13 @@ class Connection(_protocol.ConnectionHandler):
 
     def _adapter_disconnect(self) -> None:
         raise NotImplementedError
+
+
+# Names pika's module of the same path also exports; code written against pika imports
+# them from here.
+from urllib.parse import parse_qs as url_parse_qs  # noqa: E402,F401
+from urllib.parse import unquote as url_unquote  # noqa: E402,F401
+from urllib.parse import urlparse  # noqa: E402,F401
+
+#: The product name this client reports to the broker (client_properties['product']).
+PRODUCT: str = _protocol.default_client_properties()["product"]

@@ -157,3 +157,8 @@ _CredentialType = Union[Type[PlainCredentials], Type[ExternalCredentials]]
 #: Credential classes accepted by ``ConnectionParameters``; append custom
 #: credential classes here so they pass validation.
 VALID_TYPES: List[_CredentialType] = [PlainCredentials, ExternalCredentials]
+
+
+# Names pika's module of the same path also exports; code written against pika imports
+# them from here.
+from pika_fast.compat import as_bytes  # noqa: E402,F401

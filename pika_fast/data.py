@@ -59,3 +59,8 @@ def decode_table(encoded: BytesLike, offset: int) -> Tuple[Dict[Union[str, bytes
 def decode_value(encoded: BytesLike, offset: int) -> Tuple[Any, int]:
     """Decode the field value at ``offset``; return it and the offset after it."""
     return _codec.decode_value(encoded, offset)
+
+
+# Names pika's module of the same path also exports; code written against pika imports
+# them from here.
+from pika_fast.compat import as_bytes, long  # noqa: E402,F401

@@ -176,3 +176,12 @@ class ContentFrameAssembler:
 
 # Imported last: the codec constructs the frame classes defined above.
 from pika_fast import _codec  # noqa: E402
+
+
+# Names pika's module of the same path also exports; code written against pika imports
+# them from here.
+import logging  # noqa: E402
+
+from pika_fast.compat import byte  # noqa: E402,F401
+
+LOGGER = logging.getLogger(__name__)

@@ -12,6 +12,7 @@ pure-Python codec once at import.
 # mypy: ignore-errors
 
 from pika_fast import amqp_object
+from pika_fast.compat import as_bytes, str_or_bytes  # pika.spec re-exports these
 from pika_fast.delivery_mode import DeliveryMode
 from pika_fast.exchange_type import ExchangeType
 

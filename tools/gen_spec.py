@@ -191,6 +191,7 @@ def render_spec(model: SpecModel) -> str:
       'pure-Python codec once at import.\n"""\n')
     w("# ruff: noqa\n# mypy: ignore-errors\n")
     w("from pika_fast import amqp_object")
+    w("from pika_fast.compat import as_bytes, str_or_bytes  # pika.spec re-exports these")
     w("from pika_fast.delivery_mode import DeliveryMode")
     w("from pika_fast.exchange_type import ExchangeType\n")
     w(f"PROTOCOL_VERSION = {model.version!r}")

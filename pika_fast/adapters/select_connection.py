@@ -25,3 +25,10 @@ class SelectConnection(BaseConnection):
         ioloop = custom_ioloop if custom_ioloop is not None else IOLoop()
         super().__init__(parameters, on_open_callback, on_open_error_callback,
                          on_close_callback, ioloop, internal_connection_workflow)
+
+
+# Names pika's module of the same path also exports; code written against pika imports
+# them from here.
+import logging  # noqa: E402
+
+LOGGER = logging.getLogger(__name__)
