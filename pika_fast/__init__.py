@@ -22,6 +22,7 @@ from pika_fast import (  # noqa: E402,F401
     callback, channel, compat, data, diagnostic_utils, heartbeat, tcp_socket_opts)
 from pika_fast.adapters import BaseConnection, BlockingConnection, SelectConnection  # noqa: E402
 from pika_fast.adapters.utils.connection_workflow import AMQPConnectionWorkflow  # noqa: E402
+from pika_fast.adapters.thread_safe_connection import Connection  # noqa: E402
 
 
 def codec_backend() -> str:
@@ -34,6 +35,7 @@ __all__ = [
     "BaseConnection",
     "BasicProperties",
     "BlockingConnection",
+    "Connection",
     "SelectConnection",
     "ConnectionParameters",
     "DeliveryMode",

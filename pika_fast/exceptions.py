@@ -647,3 +647,9 @@ class TLSSetupError(AMQPConnectionError, ssl.SSLError):
 class ConnectionStackTimeout(AMQPConnectionError, AMQPConnectorStackTimeout):
     """pika_fast only: a connection attempt outlived ``stack_timeout``. Both pika's
     AMQPConnectorStackTimeout and an AMQPConnectionError."""
+
+
+class WorkQueueFullError(AMQPConnectionError):
+    """A thread-safe connection's callbacks fell ``work_queue_maxsize`` items behind for
+    ``work_queue_put_timeout`` seconds; the connection is closed with this reason (an
+    AMQPConnectionError, as in pika's main branch)."""

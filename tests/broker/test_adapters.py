@@ -234,10 +234,10 @@ def test_cancel_from_client(both):
         tag = yield s.consume(ch, queue, lambda c, m, p, b: got.append(b))
         yield s.wait(lambda: len(got) >= 2)
         s.record("cancel", (yield s.cancel(ch, tag)))
-        s.record("tags", ch.consumer_tags)
         yield s.wait(lambda: False, timeout=0.2)
         s.record("got", got)
         s.record("after", (yield s.rpc(ch, "queue_declare", queue, passive=True)))
+        s.record("tags", ch.consumer_tags)
         yield s.close()
 
     log = both(scenario)
@@ -332,7 +332,7 @@ def test_connection_close_from_inside_consumer_callback(both):
         except Exception as exc:  # noqa: BLE001 - what a blocking wait reports
             s.record("wait_error", exc)
         s.record("got", got)
-        s.record("reasons", closed)
+        s.record("reasons", s.across_threads(closed))
         s.record("is_closed", s.conn.is_closed)
 
     log = both(scenario)
@@ -368,7 +368,7 @@ def test_connection_loss_mid_consume(both, amqp_url):
             except Exception as exc:  # noqa: BLE001 - a blocking wait raises it
                 s.record("wait_error", exc)
             s.record("got", got)
-            s.record("reasons", closed)
+            s.record("reasons", s.across_threads(closed))
             s.record("state", s.conn.is_closed, ch.is_closed)
             try:
                 yield s.publish(ch, "", queue, b"after")
@@ -408,7 +408,7 @@ def test_broker_closes_channel_404_and_406(both):
             s.record("publish_closed", "accepted")
         except Exception as exc:  # noqa: BLE001
             s.record("publish_closed", exc)
-        s.record("reasons", reasons)
+        s.record("reasons", s.across_threads(reasons))
         ch3 = yield s.channel()
         s.record("still_usable", (yield s.rpc(ch3, "queue_declare", queue, passive=True)))
         s.record("conn_open", s.conn.is_open)

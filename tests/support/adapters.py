@@ -183,6 +183,15 @@ class Driver:
         self.exceptions = lib.exceptions
         self.spec = lib.spec
 
+    #: set for runs compared with a threaded adapter: see :meth:`across_threads`
+    threaded = False
+
+    def across_threads(self, events: List[Any]) -> List[Any]:
+        """Events recorded by callbacks of different channels (or a channel and the
+        connection): ordered on one thread, unordered across worker threads, so they
+        are compared as a sorted list wherever a threaded adapter takes part."""
+        return sorted(events, key=repr) if self.threaded else events
+
     @property
     def lib_name(self) -> str:
         return "pika" if self.lib is real_pika else "pika_fast"
@@ -739,6 +748,92 @@ class AsyncioDriver(LoopDriver):
         self.aloop.close()
 
 
+# ---------------------------------------------------------------------- thread-safe
+
+
+class ThreadSafeDriver(BlockingDriver):
+    """pika_fast's thread-safe Connection: RPCs return directly, callbacks run on
+    worker threads. pika 1.4.4 has no such class: its reference is pika's
+    SelectConnection, whose callbacks (and their order on each channel) the thread-safe
+    front promises to keep."""
+
+    style = "threaded"
+
+    def open_connection(self, params: Any) -> Any:
+        self.closed_reasons: Dict[Any, BaseException] = {}
+
+        def on_close(conn: Any, error: BaseException) -> None:
+            self.closed_reasons["connection"] = error
+            if self._on_close_user is not None:
+                self._on_close_user(conn, error)
+        return self.lib.Connection(params, on_close_callback=on_close)
+
+    def pump(self, seconds: float) -> None:
+        time.sleep(seconds)
+
+    def settle(self, timeout: float = 5.0) -> None:
+        """Wait until the I/O thread has handed out, and the workers have run, every
+        callback due so far (a scenario reads what its handlers recorded)."""
+        conn = self.conn
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            workers = [conn._worker] + [c._worker for c in self.channels]
+            if not (conn._outbox or conn._handing_out) and \
+                    all(w.queue.unfinished_tasks == 0 for w in workers):
+                return
+            time.sleep(0.005)
+
+    def execute(self, op: Op) -> Any:
+        kind, args, kwargs = op.kind, op.args, op.kwargs
+        if kind == "connect":
+            self.channels: List[Any] = []
+            self._on_close_user = args[1]
+            return super().execute(op)
+        if kind == "channel":
+            (on_close,) = args
+            ch = self.conn.channel()
+            self.channels.append(ch)
+
+            def closed(channel: Any, error: BaseException) -> None:
+                self.closed_reasons[channel] = error
+                if on_close is not None:
+                    on_close(channel, error)
+            ch.add_on_close_callback(closed)
+            return ch
+        if kind == "consume":
+            ch, queue, on_message = args
+            return ch.basic_consume(queue, on_message, **kwargs).method.consumer_tag
+        if kind == "confirm":
+            return args[0].confirm_delivery(args[1])
+        if kind == "close_channel":
+            args[0].close()
+            self.settle()
+            return self.closed_reasons.get(args[0])
+        if kind == "close":
+            self.conn.close()
+            self.settle()
+            return self.closed_reasons.get("connection")
+        try:
+            result = super().execute(op)
+        except Exception:
+            # A close reason reaches the waiting thread at once, and the close
+            # callbacks a moment later on the worker: let them run first, as the
+            # reference runs them before it fails the request.
+            self.settle()
+            raise
+        if kind == "wait":
+            self.settle()
+        return result
+
+    def shutdown(self) -> None:
+        conn = self.conn
+        try:
+            if conn is not None and not conn.is_closed:
+                conn.close()
+        except Exception:  # noqa: BLE001 - best effort after a failure
+            pass
+
+
 # ---------------------------------------------------------------------- the registry
 
 #: adapter name -> driver class; each runs pika's class of that name or pika_fast's.
@@ -746,25 +841,38 @@ DRIVERS: Dict[str, type] = {
     "blocking": BlockingDriver,
     "select": SelectDriver,
     "asyncio": AsyncioDriver,
+    "threadsafe": ThreadSafeDriver,
 }
+
+#: adapters pika 1.4.4 lacks, and the pika adapter whose behaviour they must match
+REFERENCE = {"threadsafe": "select"}
+
+#: adapters whose callbacks run on several threads (no order between channels)
+THREADED = {"threadsafe"}
 
 
 def run_one(adapter: str, lib: Any, url: str, tracker: NameTracker, scenario: Scenario,
-            timeout: float = SCENARIO_TIMEOUT) -> List[Tuple[Any, ...]]:
+            timeout: float = SCENARIO_TIMEOUT, threaded: bool = False
+            ) -> List[Tuple[Any, ...]]:
     """Run ``scenario`` on ``lib``'s adapter called ``adapter``; return its log."""
     driver = DRIVERS[adapter](adapter, lib, url, Namer(tracker), timeout)
+    driver.threaded = threaded or adapter in THREADED
     return driver.run(scenario)
 
 
 def run_both(adapter: str, url: str, tracker: NameTracker, scenario: Scenario,
              timeout: float = SCENARIO_TIMEOUT) -> List[Tuple[Any, ...]]:
-    """Run ``scenario`` on pika 1.4.4's ``adapter`` then on pika_fast's; logs must match."""
+    """Run ``scenario`` on pika 1.4.4's ``adapter`` (or the one it must behave like)
+    then on pika_fast's; the logs must match."""
+    reference_adapter = REFERENCE.get(adapter, adapter)
+    threaded = adapter in THREADED
     try:
-        reference = run_one(adapter, real_pika, url, tracker, scenario, timeout)
+        reference = run_one(reference_adapter, real_pika, url, tracker, scenario, timeout,
+                            threaded)
     except Exception as exc:  # noqa: BLE001
-        raise ReferenceMismatch(f"pika 1.4.4's {adapter} adapter failed the scenario: "
-                                f"{exc!r}") from exc
-    ours = run_one(adapter, pika_fast, url, tracker, scenario, timeout)
+        raise ReferenceMismatch(f"pika 1.4.4's {reference_adapter} adapter failed the "
+                                f"scenario: {exc!r}") from exc
+    ours = run_one(adapter, pika_fast, url, tracker, scenario, timeout, threaded)
     assert ours == reference, _diff(reference, ours)
     return ours
 
