@@ -184,3 +184,30 @@ def test_tls_failure_is_an_amqp_connection_error_and_an_ssl_error(lib):
         assert isinstance(caught.value, fast_exceptions.TLSSetupError)
         assert isinstance(caught.value, fast_exceptions.AMQPConnectionError)
         assert isinstance(caught.value.exception, ssl.SSLError)
+
+
+# ------------------------------------------------- the thread-safe pika_fast.Connection
+
+
+def test_thread_safe_connection_exists_where_pika_144_has_none():
+    assert not hasattr(pika, "Connection")
+    with pytest.raises(ImportError):
+        __import__("pika.adapters.thread_safe_connection")
+    import threading
+
+    with pika_fast.Connection(pika_fast.URLParameters(AMQP_URL)) as conn:
+        channel = conn.channel()
+        queue = channel.queue_declare("", exclusive=True).method.queue
+        publishers = [threading.Thread(target=channel.basic_publish, args=("", queue, b"m"))
+                      for _ in range(4)]
+        for t in publishers:
+            t.start()
+        for t in publishers:
+            t.join(10)
+        deadline = time.monotonic() + 10
+        while channel.queue_declare(queue, passive=True).method.message_count < 4:
+            assert time.monotonic() < deadline
+            time.sleep(0.02)
+        assert conn.update_secret("guest", "refresh").method.NAME == \
+            "Connection.UpdateSecretOk"
+    assert conn.is_closed
