@@ -358,9 +358,11 @@ def test_connection_loss_mid_consume(both, amqp_url):
 
             def on_message(channel, method, properties, body):
                 got.append(body)
-                channel.basic_ack(method.delivery_tag)
                 if len(got) == 5:
+                    # Unacknowledged, so with prefetch 1 nothing else can be in flight.
                     proxy.cut()
+                else:
+                    channel.basic_ack(method.delivery_tag)
 
             yield s.consume(ch, queue, on_message)
             try:
