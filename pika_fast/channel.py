@@ -308,8 +308,17 @@ class Channel(_protocol.ChannelHandler):
         return consumer_tag
 
     def basic_get(self, queue: str, callback: Callable[..., None],
-                  auto_ack: bool = False) -> None:
-        """Fetch one message: ``callback(channel, method, properties, body)`` on GetOk."""
+                  auto_ack: bool = False, **legacy: Any) -> None:
+        """Fetch one message: ``callback(channel, method, properties, body)`` on GetOk.
+
+        pika 0.x's ``no_ack=`` and its ``basic_get(callback, queue)`` order are accepted
+        with a DeprecationWarning.
+        """
+        if callable(queue) and isinstance(callback, str):
+            _legacy.warn("basic_get(callback, queue)", "basic_get(queue, callback)")
+            queue, callback = callback, queue
+        if legacy:
+            auto_ack = _legacy.get_auto_ack(auto_ack, legacy)
         validators.require_string(queue, "queue")
         validators.require_callback(callback)
         if self._on_getok_callback is not None:

@@ -198,3 +198,52 @@ def test_legacy_select_connection_consume_order(amqp_url):
     conn.ioloop.call_later(10, conn.ioloop.stop)
     conn.ioloop.start()
     assert outcome.get("body") == b"select legacy"
+
+
+@pytest.mark.parametrize("spelling", ["modern-order-no_ack", "0.x-order"])
+def test_legacy_select_basic_get_no_ack(amqp_url, spelling):
+    """Channel.basic_get(queue, callback, no_ack=True) and pika 0.x's
+    basic_get(callback, queue=..., no_ack=True): the message is fetched and, with
+    no_ack, not left unacknowledged on the broker."""
+    outcome = {"got": []}
+    queue = f"pika_fast.legacy.get.{uuid.uuid4().hex}"
+
+    def on_open(conn):
+        conn.channel(on_open_callback=on_channel)
+
+    def on_channel(channel):
+        channel.queue_declare(queue, auto_delete=False, callback=lambda _f: on_queue(channel))
+
+    def on_queue(channel):
+        channel.basic_publish("", queue, b"fetched the old way")
+        channel.basic_publish("", queue, b"second")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            if spelling == "0.x-order":
+                channel.basic_get(on_get, queue, no_ack=True)
+            else:
+                channel.basic_get(queue, on_get, no_ack=True)
+        outcome["warnings"] = [(w.category, str(w.message)) for w in caught]
+
+    def on_get(channel, method, properties, body):
+        outcome["got"].append((body, method.message_count))
+        # No ack is sent: with no_ack the broker has already forgotten the message, so
+        # a passive declare counts only the second one, and closing requeues nothing.
+        channel.queue_declare(queue, passive=True, callback=on_count)
+
+    def on_count(method_frame):
+        outcome["left"] = method_frame.method.message_count
+        conn.close()
+
+    conn = pika.SelectConnection(pika.URLParameters(amqp_url), on_open_callback=on_open,
+                                 on_close_callback=lambda c, e: c.ioloop.stop())
+    conn.ioloop.call_later(10, conn.ioloop.stop)
+    conn.ioloop.start()
+    with pika.BlockingConnection(pika.URLParameters(amqp_url)) as cleanup:
+        after = cleanup.channel().queue_delete(queue).method.message_count
+    assert outcome["got"] == [(b"fetched the old way", 1)]
+    assert outcome["left"] == 1 and after == 1
+    assert outcome["warnings"] and all(category is DeprecationWarning
+                                       for category, _ in outcome["warnings"])
+    assert any("no_ack" in text or "basic_get(callback, queue)" in text
+               for _, text in outcome["warnings"])

@@ -39,6 +39,8 @@ DELIBERATE_DIFFERENCES = {
     "pika.channel:Channel.basic_publish": "immediate= " + _LEGACY_KEYWORD,
     "pika.channel:Channel.basic_qos": "all_channels= " + _LEGACY_KEYWORD,
     "pika.channel:Channel.exchange_declare": "type= " + _LEGACY_KEYWORD,
+    "pika.channel:Channel.basic_get": "no_ack= (and the (callback, queue) order) "
+                                      + _LEGACY_KEYWORD,
     "pika.adapters.blocking_connection:BlockingChannel.basic_publish":
         "immediate= " + _LEGACY_KEYWORD,
     "pika.adapters.blocking_connection:BlockingChannel.basic_qos":

@@ -439,7 +439,8 @@ def test_ssl_options_validation():
     assert params.ssl_options is opts and params.port == 5671
     assert fast.ConnectionParameters(ssl_options=opts, port=1).port == 1
     assert fast.ConnectionParameters(ssl_options=None).port == 5672
-    for bad in ({'ca_certs': 'x'}, 'x', context,
+    # ssl_options=True is not the old spelling (that is ssl=True): TypeError, as pika.
+    for bad in ({'ca_certs': 'x'}, 'x', context, True, False, 1,
                 pika.connection.SSLOptions(context)):
         with pytest.raises(TypeError):
             fast.ConnectionParameters(ssl_options=bad)
