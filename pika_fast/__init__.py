@@ -23,6 +23,7 @@ from pika_fast import (  # noqa: E402,F401
 from pika_fast.adapters import BaseConnection, BlockingConnection, SelectConnection  # noqa: E402
 from pika_fast.adapters.utils.connection_workflow import AMQPConnectionWorkflow  # noqa: E402
 from pika_fast.adapters.thread_safe_connection import Connection  # noqa: E402
+from pika_fast._install import install_as_pika  # noqa: E402
 
 
 def codec_backend() -> str:
@@ -44,4 +45,5 @@ __all__ = [
     "URLParameters",
     "adapters",
     "codec_backend",
+    "install_as_pika",
 ]
