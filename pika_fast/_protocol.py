@@ -3,17 +3,28 @@
 It is fed received bytes (:meth:`ConnectionCore.data_received`) and calls from the API
 fronts, and it produces bytes to write (:meth:`ConnectionCore.take_output`) and calls on
 its handlers. It never touches a socket, a clock or a thread: time comes in as an
-argument. The adapters own I/O; the fronts (``BlockingChannel``, ``Channel``) own the
-user-facing API.
+argument. The adapters own I/O; the fronts (``Connection``, ``Channel``) own the
+user-facing API and read the state kept here, never keep their own copy of it.
+
+Where each rule lives:
+
+* handshake, negotiation, the error a broker's hang-up while opening maps to,
+  heartbeats, the blocked-connection deadline, the close cascade (channels first,
+  then the connection): :class:`ConnectionCore`;
+* channel states, request/reply pairing (:class:`RpcTicket`), the consumer registry
+  and tags, deliveries in flight after a cancel, confirm mode and ack matching
+  (:class:`ConfirmTracker`), the undecodable-message policy: :class:`ChannelCore`.
 """
 from __future__ import annotations
 
 import collections
 import logging
 import platform
+import uuid
 from typing import Any, Callable, Deque, Dict, List, Optional, Tuple, Union
 
 from pika_fast import _codec, exceptions, frame, spec
+from pika_fast._version import __version__
 
 LOGGER = logging.getLogger(__name__)
 
@@ -29,6 +40,12 @@ CONNECTION_TUNE = 4
 CONNECTION_OPEN = 5
 CONNECTION_CLOSING = 6
 
+CONNECTION_STATE_NAMES = {
+    CONNECTION_CLOSED: "CLOSED", CONNECTION_INIT: "INIT", CONNECTION_PROTOCOL: "PROTOCOL",
+    CONNECTION_START: "START", CONNECTION_TUNE: "TUNE", CONNECTION_OPEN: "OPEN",
+    CONNECTION_CLOSING: "CLOSING",
+}
+
 _CAPABILITIES = {
     "authentication_failure_close": True,
     "basic.nack": True,
@@ -39,12 +56,6 @@ _CAPABILITIES = {
 }
 
 
-def _version() -> str:
-    from pika_fast import __version__
-
-    return __version__
-
-
 def default_client_properties() -> Dict[str, Any]:
     """The client properties pika_fast announces, with pika's capabilities."""
     return {
@@ -52,7 +63,7 @@ def default_client_properties() -> Dict[str, Any]:
         "platform": f"Python {platform.python_version()}",
         "capabilities": dict(_CAPABILITIES),
         "information": "See https://pypi.org/project/pika-fast/",
-        "version": _version(),
+        "version": __version__,
     }
 
 
@@ -73,7 +84,8 @@ class ConnectionHandler:
         """The connection is closed (or failed to open); ``error`` says why."""
 
     def on_blocked(self, method: Any) -> None:
-        """Connection.Blocked arrived."""
+        """Connection.Blocked arrived (the core has set :attr:`ConnectionCore.blocked_deadline`
+        if a timeout applies: ask :meth:`ConnectionCore.next_deadline` again)."""
 
     def on_unblocked(self, method: Any) -> None:
         """Connection.Unblocked arrived."""
@@ -86,14 +98,20 @@ class ConnectionHandler:
 
 
 class ConnectionCore:
-    """One AMQP 0-9-1 connection: handshake, heartbeats, close, channel routing."""
+    """One AMQP 0-9-1 connection: handshake, heartbeats, the blocked deadline, the close
+    cascade, channel routing.
+
+    Time-driven duties (heartbeats, the peer's silence, the blocked-connection timeout)
+    are done by :meth:`run_deadlines`; :meth:`next_deadline` says when to call it.
+    """
 
     def __init__(self, handler: ConnectionHandler, *, credentials: Any,
                  virtual_host: str = "/", channel_max: int = 65535,
                  frame_max: int = spec.FRAME_MAX_SIZE,
                  heartbeat: Union[int, None, Callable[..., int]] = None,
                  client_properties: Optional[Dict[str, Any]] = None,
-                 locale: str = "en_US", heartbeat_owner: Any = None) -> None:
+                 locale: str = "en_US", heartbeat_owner: Any = None,
+                 blocked_connection_timeout: Optional[float] = None) -> None:
         self.handler = handler
         self.credentials = credentials
         self.virtual_host = virtual_host
@@ -117,8 +135,14 @@ class ConnectionCore:
         self.last_received = 0.0
         self.last_sent = 0.0
         self.blocked = False
+        self.blocked_connection_timeout = blocked_connection_timeout
+        #: When a blocked connection is given up (None: not blocked or no timeout).
+        self.blocked_deadline: Optional[float] = None
+        #: Whether Connection.OpenOk ever arrived (pika's ``Connection._opened``).
+        self.opened = False
         self.close_error: Optional[BaseException] = None
         self._closing_error: Optional[BaseException] = None
+        self._close_sent = False
 
     # -------------------------------------------------------------- output
 
@@ -174,17 +198,50 @@ class ConnectionCore:
     def is_open(self) -> bool:
         return self.state == CONNECTION_OPEN
 
+    @property
+    def is_closing(self) -> bool:
+        return self.state == CONNECTION_CLOSING
+
+    @property
+    def state_name(self) -> str:
+        return CONNECTION_STATE_NAMES[self.state]
+
     def close(self, reply_code: int = 200, reply_text: str = "Normal shutdown") -> None:
-        """Begin a client-initiated close (channels are closed by the broker with it)."""
+        """Begin a client-initiated close, as pika's ``Connection.close``.
+
+        Open: the connection is CLOSING at once, its open and opening channels are
+        closed, and Connection.Close goes out when the last of them is gone. Still
+        opening: it ends with ConnectionOpenAborted without a word to the broker.
+        """
         if self.state in (CONNECTION_CLOSED, CONNECTION_CLOSING):
             return
-        self._closing_error = exceptions.ConnectionClosedByClient(reply_code, reply_text)
         if self.state != CONNECTION_OPEN:
+            previous = self.state_name
+            self.state = CONNECTION_CLOSING
             self._terminate(exceptions.ConnectionOpenAborted(
-                f"Connection closed by client before it opened: ({reply_code}) {reply_text}"))
+                "Connection.close() called before connection finished opening: "
+                f"prev_state={previous} ({reply_code}): {reply_text!r}"))
             return
+        self._closing_error = exceptions.ConnectionClosedByClient(reply_code, reply_text)
         self.state = CONNECTION_CLOSING
-        self.send_method(0, spec.Connection.Close(reply_code, reply_text, 0, 0))
+        for channel in list(self.channels.values()):
+            if channel.state in (CHANNEL_OPEN, CHANNEL_OPENING):
+                channel.close(reply_code, reply_text)
+        self._close_if_channels_gone()
+
+    def _close_if_channels_gone(self) -> None:
+        if self.state == CONNECTION_CLOSING and not self.channels and not self._close_sent:
+            self._close_sent = True
+            error = self._closing_error
+            assert isinstance(error, exceptions.ConnectionClosedByClient)
+            self.send_method(0, spec.Connection.Close(error.reply_code, error.reply_text, 0, 0))
+            self.handler.on_output()
+
+    def _channel_gone(self, channel: "ChannelCore") -> None:
+        """A channel finished closing: forget it; the close cascade may go on."""
+        if self.channels.get(channel.channel_number) is channel:
+            del self.channels[channel.channel_number]
+        self._close_if_channels_gone()
 
     def connection_lost(self, error: Optional[BaseException]) -> None:
         """The transport failed or was closed under us."""
@@ -211,33 +268,73 @@ class ConnectionCore:
     def _terminate(self, error: BaseException) -> None:
         self.state = CONNECTION_CLOSED
         self.close_error = error
-        for channel in list(self.channels.values()):
-            channel.connection_closed(error)
-        self.channels.clear()
-        self.handler.on_connection_closed(error)
+        self.blocked_deadline = None
+        try:
+            for channel in list(self.channels.values()):
+                channel.connection_closed(error)
+        finally:
+            self.channels.clear()
+            self.handler.on_connection_closed(error)
 
-    # ------------------------------------------------------------- heartbeats
+    # ------------------------------------------------------- time-driven duties
 
-    def heartbeat_due(self, now: float) -> Optional[float]:
-        """Seconds until the next heartbeat duty, or None without heartbeats.
+    def _heartbeating(self) -> bool:
+        return bool(self.heartbeat) and self.state in (CONNECTION_OPEN, CONNECTION_CLOSING)
 
-        Sends a heartbeat when nothing was sent for half the interval and raises
-        :class:`AMQPHeartbeatTimeout` when nothing arrived for two intervals.
-        """
-        interval = self.heartbeat
-        if not interval or self.state not in (CONNECTION_OPEN, CONNECTION_CLOSING):
+    def next_deadline(self) -> Optional[float]:
+        """The (monotonic) time :meth:`run_deadlines` must next be called at, or None
+        when nothing is scheduled."""
+        if self.state == CONNECTION_CLOSED:
             return None
-        silent = now - self.last_received
-        if silent > 2 * interval:
-            error = exceptions.AMQPHeartbeatTimeout(
-                f"No activity or too many missed heartbeats in the last {interval} seconds")
-            self._terminate(error)
-            raise error
-        half = interval / 2.0
-        if now - self.last_sent >= half and not self._wbuf:
-            self._wbuf += _codec.HEARTBEAT_FRAME
-            self.last_sent = now
-        return min(half - (now - self.last_sent), 2 * interval - silent)
+        deadline = self.blocked_deadline
+        if self._heartbeating():
+            interval = self.heartbeat
+            soonest = min(self.last_sent + interval / 2.0, self.last_received + 2 * interval)
+            if deadline is None or soonest < deadline:
+                deadline = soonest
+        return deadline
+
+    def run_deadlines(self, now: float) -> Optional[float]:
+        """Do the duties due at ``now``; return :meth:`next_deadline` afterwards.
+
+        * blocked longer than ``blocked_connection_timeout``: the connection ends with
+          ConnectionBlockedTimeout (as pika, without a Connection.Close);
+        * nothing received for two heartbeat intervals: it ends with
+          AMQPHeartbeatTimeout;
+        * nothing sent for half an interval: a heartbeat frame is queued (the caller
+          writes the output).
+        """
+        if self.state == CONNECTION_CLOSED:
+            return None
+        if self.blocked_deadline is not None and now >= self.blocked_deadline:
+            self._terminate(exceptions.ConnectionBlockedTimeout(
+                "Blocked connection timeout expired."))
+            return None
+        if self._heartbeating():
+            interval = self.heartbeat
+            if now - self.last_received >= 2 * interval:
+                self._terminate(exceptions.AMQPHeartbeatTimeout(
+                    f"No activity or too many missed heartbeats in the last {interval} "
+                    "seconds"))
+                return None
+            if now - self.last_sent >= interval / 2.0:
+                if not self.has_output():
+                    self._wbuf += _codec.HEARTBEAT_FRAME
+                # Output waiting to be written counts: it is activity once it leaves.
+                self.last_sent = now
+        return self.next_deadline()
+
+    def heartbeat_frame_due(self, now: float) -> bool:
+        """Whether a heartbeat frame should be written now (nothing sent for half an
+        interval). For a heartbeat thread: it reads two numbers and changes nothing;
+        after writing ``HEARTBEAT_FRAME`` itself it calls :meth:`mark_sent`."""
+        interval = self.heartbeat
+        return (bool(interval) and self.state in (CONNECTION_OPEN, CONNECTION_CLOSING)
+                and now - self.last_sent >= interval / 2.0)
+
+    def mark_sent(self, now: float) -> None:
+        """Bytes were written to the peer at ``now`` (heartbeats need not go out)."""
+        self.last_sent = now
 
     # ---------------------------------------------------------------- input
 
@@ -301,8 +398,12 @@ class ConnectionCore:
         elif isinstance(method, spec.Connection.Tune):
             self._on_tune(method)
         elif isinstance(method, spec.Connection.OpenOk):
+            if self.state != CONNECTION_TUNE:
+                LOGGER.warning("Connection.OpenOk in state %s", self.state_name)
+                return
             self.known_hosts = method.known_hosts  # pika's Connection.known_hosts
             self.state = CONNECTION_OPEN
+            self.opened = True
             self.handler.on_connection_open()
         elif isinstance(method, spec.Connection.Close):
             self.send_method(0, spec.Connection.CloseOk())
@@ -311,13 +412,21 @@ class ConnectionCore:
             self._terminate(self._opening_error(error) if self.state != CONNECTION_OPEN
                             and self.state != CONNECTION_CLOSING else error)
         elif isinstance(method, spec.Connection.CloseOk):
+            if self.state != CONNECTION_CLOSING:
+                LOGGER.warning("Connection.CloseOk in state %s", self.state_name)
+                return
             self._terminate(self._closing_error or exceptions.ConnectionClosedByClient(
                 200, "Normal shutdown"))
         elif isinstance(method, spec.Connection.Blocked):
             self.blocked = True
+            timeout = self.blocked_connection_timeout
+            if timeout is not None and self.blocked_deadline is None:
+                # The clock runs from the first Blocked until Unblocked, as pika's timer.
+                self.blocked_deadline = self.last_received + timeout
             self.handler.on_blocked(method)
         elif isinstance(method, spec.Connection.Unblocked):
             self.blocked = False
+            self.blocked_deadline = None
             self.handler.on_unblocked(method)
         elif isinstance(method, spec.Connection.UpdateSecretOk):
             self.handler.on_update_secret_ok(method)
@@ -394,11 +503,8 @@ class ChannelHandler:
     def on_open(self) -> None:
         """Channel.OpenOk arrived."""
 
-    def on_reply(self, method: Any, properties: Any, body: Any) -> None:
-        """The reply to the oldest outstanding synchronous request."""
-
-    def on_deliver(self, method: Any, properties: Any, body: Any) -> None:
-        """Basic.Deliver with its content."""
+    def on_reply(self, ticket: "RpcTicket", method: Any, properties: Any, body: Any) -> None:
+        """The reply that completes ``ticket``, the oldest outstanding request."""
 
     def on_return(self, method: Any, properties: Any, body: Any) -> None:
         """Basic.Return with its content."""
@@ -416,7 +522,8 @@ class ChannelHandler:
         """The channel closed; ``error`` is a ChannelClosed or a connection error."""
 
     def on_bad_message(self, error: exceptions.MessageDecodeError) -> None:
-        """A message arrived whose content header could not be decoded."""
+        """A message arrived whose content header could not be decoded (the core has
+        already applied the policy: see :meth:`ChannelCore._undecodable_delivery`)."""
 
 
 # Channel states, as pika's Channel.CLOSED/OPENING/OPEN/CLOSING.
@@ -424,6 +531,9 @@ CHANNEL_CLOSED = 0
 CHANNEL_OPENING = 1
 CHANNEL_OPEN = 2
 CHANNEL_CLOSING = 3
+
+CHANNEL_STATE_NAMES = {CHANNEL_CLOSED: "CLOSED", CHANNEL_OPENING: "OPENING",
+                       CHANNEL_OPEN: "OPEN", CHANNEL_CLOSING: "CLOSING"}
 
 _REPLIES: Dict[type, Tuple[type, ...]] = {
     spec.Basic.Qos: (spec.Basic.QosOk,),
@@ -450,20 +560,141 @@ _REPLIES: Dict[type, Tuple[type, ...]] = {
 _DELIVER = spec.Basic.Deliver
 _ACK = spec.Basic.Ack
 _NACK = spec.Basic.Nack
+_PROPERTIES = spec.BasicProperties
+
+
+class RpcTicket:
+    """One outstanding synchronous request.
+
+    :meth:`ChannelCore.request` returns it only once the request is encoded and queued,
+    so a request that fails to encode leaves nothing behind; the front then attaches
+    what it needs (``callback``) and gets the ticket back in ``on_reply``.
+    """
+
+    __slots__ = ("method", "replies", "callback")
+
+    def __init__(self, method: Any, replies: Tuple[type, ...]) -> None:
+        self.method = method
+        self.replies = replies
+        self.callback: Optional[Callable[..., None]] = None
+
+    def __repr__(self) -> str:
+        names = [getattr(reply, "NAME", reply.__name__) for reply in self.replies]
+        return f"<RpcTicket {self.method.NAME} -> {names}>"
+
+
+class Consumer:
+    """A consumer the channel registered: its tag, where its deliveries go, its ack mode.
+
+    ``on_message(method, properties, body)`` is called for each delivery (the front
+    binds its own arguments, e.g. with :func:`functools.partial`).
+    """
+
+    __slots__ = ("tag", "on_message", "auto_ack", "cancelled")
+
+    def __init__(self, tag: str, on_message: Callable[[Any, Any, Any], None],
+                 auto_ack: bool) -> None:
+        self.tag = tag
+        self.on_message = on_message
+        self.auto_ack = auto_ack
+        self.cancelled = False  # a Basic.Cancel was sent: deliveries are in flight
+
+    def __repr__(self) -> str:
+        return f"<Consumer {self.tag!r} auto_ack={self.auto_ack} cancelled={self.cancelled}>"
+
+
+class ConfirmTracker:
+    """Publisher-confirm bookkeeping by delivery-tag ranges, never one entry per message.
+
+    Every tag up to ``floor`` is settled; ``islands`` holds the few settled ranges above
+    it (the broker may confirm out of order across queues). ``published`` is the tag of
+    the last message sent since Confirm.Select.
+    """
+
+    __slots__ = ("published", "floor", "islands")
+
+    def __init__(self) -> None:
+        self.published = 0
+        self.floor = 0
+        self.islands: List[List[int]] = []
+
+    def settle(self, delivery_tag: int, multiple: bool) -> Tuple[int, int]:
+        """Mark an Ack/Nack settled; return the (first, last) range it newly covers,
+        ``(0, -1)`` when it covers nothing new."""
+        if delivery_tag == 0 and multiple:
+            delivery_tag = self.published  # 0 with multiple: everything so far
+        if delivery_tag <= self.floor:
+            return 0, -1
+        if delivery_tag > self.published:
+            LOGGER.warning("Confirm for delivery tag %d, but only %d published",
+                           delivery_tag, self.published)
+        if multiple:
+            first = self.floor + 1
+            self.floor = delivery_tag
+            islands = self.islands
+            while islands and islands[0][0] <= delivery_tag + 1:
+                self.floor = max(self.floor, islands.pop(0)[1])
+            return first, delivery_tag
+        if delivery_tag == self.floor + 1:
+            self.floor = delivery_tag
+            islands = self.islands
+            if islands and islands[0][0] == delivery_tag + 1:
+                self.floor = islands.pop(0)[1]
+            return delivery_tag, delivery_tag
+        self._add_island(delivery_tag)
+        return delivery_tag, delivery_tag
+
+    def _add_island(self, tag: int) -> None:
+        islands = self.islands
+        for index, island in enumerate(islands):
+            if island[0] <= tag <= island[1]:
+                return
+            if tag == island[1] + 1:
+                island[1] = tag
+                if index + 1 < len(islands) and islands[index + 1][0] == tag + 1:
+                    island[1] = islands.pop(index + 1)[1]
+                return
+            if tag == island[0] - 1:
+                island[0] = tag
+                return
+            if tag < island[0]:
+                islands.insert(index, [tag, tag])
+                return
+        islands.append([tag, tag])
+
+    def is_settled(self, delivery_tag: int) -> bool:
+        """Whether the broker has acked or nacked ``delivery_tag``."""
+        if delivery_tag <= self.floor:
+            return True
+        return any(lo <= delivery_tag <= hi for lo, hi in self.islands)
+
+    @property
+    def unsettled(self) -> int:
+        """How many published messages still wait for the broker's verdict."""
+        return self.published - self.floor - sum(hi - lo + 1 for lo, hi in self.islands)
 
 
 class ChannelCore:
-    """The protocol rules of one channel: state, request/reply pairing, confirms."""
+    """The protocol rules of one channel: state, request/reply pairing, consumers,
+    confirm mode and the undecodable-message policy."""
 
-    def __init__(self, connection: ConnectionCore, channel_number: int,
+    def __init__(self, connection: "ConnectionCore", channel_number: int,
                  handler: ChannelHandler) -> None:
         self.connection = connection
         self.channel_number = channel_number
         self.handler = handler
         self.state = CHANNEL_OPENING
-        self.expected: Deque[Tuple[type, ...]] = collections.deque()
+        self.expected: Deque[RpcTicket] = collections.deque()
+        #: Registered consumers by tag (pika's ``Channel._consumers``): consumer_tags.
+        self.consumers: Dict[str, Consumer] = {}
+        #: Consumers whose cancel was sent and not yet answered (pika's ``_cancelled``);
+        #: a nowait cancel stays here until the channel closes.
+        self.cancelled: Dict[str, Consumer] = {}
+        #: Confirm.Select was sent: publishes are numbered from then on.
+        self.confirm_requested = False
+        #: The broker answered Confirm.SelectOk (or it was sent nowait): confirm mode.
         self.confirming = False
-        self.publish_seq = 0  # delivery tag of the last message published in confirm mode
+        self.confirms = ConfirmTracker()
         self._publish_key: Any = None
         self._publish_method: Any = None
         self.close_error: Optional[BaseException] = None
@@ -472,6 +703,16 @@ class ChannelCore:
     def is_open(self) -> bool:
         return self.state == CHANNEL_OPEN
 
+    @property
+    def publish_seq(self) -> int:
+        """Delivery tag of the last message published since Confirm.Select."""
+        return self.confirms.published
+
+    @property
+    def consumer_tags(self) -> List[str]:
+        """Tags of the registered consumers, as pika's ``Channel.consumer_tags``."""
+        return list(self.consumers)
+
     def _check_open(self) -> None:
         if self.state != CHANNEL_OPEN:
             if self.state == CHANNEL_CLOSED and self.close_error is not None:
@@ -479,22 +720,30 @@ class ChannelCore:
                     f"Channel is closed: {self.close_error!r}")
             raise exceptions.ChannelWrongStateError("Channel is closed.")
 
-    def request(self, method: Any) -> None:
-        """Send a synchronous method; its reply comes to ``handler.on_reply``."""
+    # ------------------------------------------------------------ requests
+
+    def request(self, method: Any) -> Optional[RpcTicket]:
+        """Send a synchronous method; return the ticket its reply will complete, or
+        None when it was sent ``nowait`` (no reply comes)."""
         self._check_open()
         # Encode first: a method that fails to encode must leave no reply expected.
         self.connection.send_method(self.channel_number, method)
-        if not getattr(method, "nowait", False):
-            self.expected.append(_REPLIES[type(method)])
+        if getattr(method, "nowait", False):
+            return None
+        ticket = RpcTicket(method, _REPLIES[type(method)])
+        self.expected.append(ticket)
+        return ticket
 
     def send(self, method: Any) -> None:
         """Send an asynchronous method (ack, nack, reject, ...)."""
-        self._check_open()
+        if self.state != CHANNEL_OPEN:
+            self._check_open()
         self.connection.send_method(self.channel_number, method)
 
     def publish(self, exchange: str, routing_key: str, properties: Any, body: Any,
                 mandatory: bool) -> int:
-        """Queue one message; return its delivery tag in confirm mode, else 0."""
+        """Queue one message; return its delivery tag once Confirm.Select was sent,
+        else 0."""
         if self.state != CHANNEL_OPEN:
             self._check_open()
         key = (exchange, routing_key, mandatory)
@@ -505,14 +754,117 @@ class ChannelCore:
             self._publish_key = key
         self.connection.send_content(self.channel_number, self._publish_method, properties,
                                      body)
-        if self.confirming:
-            self.publish_seq += 1
-            return self.publish_seq
+        if self.confirm_requested:
+            confirms = self.confirms
+            confirms.published += 1
+            return confirms.published
         return 0
 
+    # ----------------------------------------------------------- consumers
+
+    def new_consumer_tag(self) -> str:
+        """A fresh consumer tag in pika's format, ``ctag<channel>.<hex>``."""
+        return f"ctag{self.channel_number}.{uuid.uuid4().hex}"
+
+    def consume(self, queue: str, on_message: Callable[[Any, Any, Any], None],
+                auto_ack: bool = False, exclusive: bool = False,
+                consumer_tag: Optional[str] = None,
+                arguments: Optional[Dict[str, Any]] = None) -> Tuple[str, RpcTicket]:
+        """Register a consumer and send Basic.Consume; return its tag and the ticket
+        ConsumeOk completes. Nothing is registered if the request cannot be encoded."""
+        self._check_open()
+        if not consumer_tag:
+            consumer_tag = self.new_consumer_tag()
+        if consumer_tag in self.consumers or consumer_tag in self.cancelled:
+            raise exceptions.DuplicateConsumerTag(consumer_tag)
+        ticket = self.request(spec.Basic.Consume(
+            queue=queue, consumer_tag=consumer_tag, no_ack=auto_ack, exclusive=exclusive,
+            arguments=arguments or {}))
+        assert ticket is not None
+        self.consumers[consumer_tag] = Consumer(consumer_tag, on_message, auto_ack)
+        return consumer_tag, ticket
+
+    def cancel(self, consumer_tag: str, nowait: bool = False) -> Optional[RpcTicket]:
+        """Send Basic.Cancel for a registered consumer, as pika's ``basic_cancel``.
+
+        Returns the ticket CancelOk completes; None when nothing was sent (the tag is
+        unknown or already being cancelled) or when ``nowait``. From now on the
+        consumer's in-flight deliveries are turned back (see :meth:`_stray_delivery`).
+        """
+        self._check_open()
+        if consumer_tag in self.cancelled:
+            return None
+        consumer = self.consumers.get(consumer_tag)
+        if consumer is None:
+            LOGGER.warning("basic_cancel - consumer not found: %s", consumer_tag)
+            return None
+        ticket = self.request(spec.Basic.Cancel(consumer_tag=consumer_tag, nowait=nowait))
+        consumer.cancelled = True
+        self.cancelled[consumer_tag] = consumer
+        if nowait:
+            # No CancelOk will come: it stops being listed now, as in pika.
+            del self.consumers[consumer_tag]
+        return ticket
+
+    def _forget_consumer(self, consumer_tag: str) -> None:
+        self.consumers.pop(consumer_tag, None)
+        self.cancelled.pop(consumer_tag, None)
+
+    def _stray_delivery(self, method: Any) -> None:
+        """A delivery for a consumer that is cancelled or unknown."""
+        consumer = self.cancelled.get(method.consumer_tag)
+        if consumer is None:
+            LOGGER.error("Unexpected delivery for consumer %r: %r", method.consumer_tag,
+                         method)
+            return
+        # In flight when the consumer was cancelled: back to the queue, as pika does;
+        # a no-ack delivery is already gone from the broker and cannot be rejected.
+        if self.state == CHANNEL_OPEN and not consumer.auto_ack:
+            self._send_now(spec.Basic.Reject(method.delivery_tag, True))
+
+    def _undecodable_delivery(self, method: Any, error: exceptions.MessageDecodeError) -> None:
+        """The one undecodable-message rule: a Basic.Deliver whose header cannot be
+        decoded is rejected without requeue (the broker may dead-letter it; requeueing
+        would loop) unless its consumer is auto_ack; the front is told either way."""
+        tag = method.consumer_tag
+        consumer = self.consumers.get(tag) or self.cancelled.get(tag)
+        if consumer is not None and not consumer.auto_ack and self.state == CHANNEL_OPEN:
+            self._send_now(spec.Basic.Reject(method.delivery_tag, False))
+        self.handler.on_bad_message(error)
+
+    # ------------------------------------------------------------- confirms
+
+    def confirm_select(self, nowait: bool = False) -> Optional[RpcTicket]:
+        """Send Confirm.Select if the broker supports confirms (else pika's
+        MethodNotImplemented); confirm mode starts on SelectOk (at once if nowait).
+
+        Publishes are numbered from this request on, as the broker numbers them."""
+        self._check_open()
+        capabilities = (self.connection.server_properties or {}).get("capabilities") or {}
+        if not (capabilities.get("publisher_confirms") and capabilities.get("basic.nack")):
+            raise exceptions.MethodNotImplemented("Confirm.Select not Supported by Server")
+        ticket = self.request(spec.Confirm.Select(nowait))
+        self.confirm_requested = True
+        if nowait:
+            self.confirming = True
+        return ticket
+
+    def _on_confirm(self, method: Any) -> None:
+        self.confirms.settle(method.delivery_tag, method.multiple)
+        self.handler.on_confirm(method)
+
+    # -------------------------------------------------------------- closing
+
     def close(self, reply_code: int = 0, reply_text: str = "Normal shutdown") -> None:
-        if self.state in (CHANNEL_CLOSED, CHANNEL_CLOSING):
+        """Cancel the consumers (nowait, as pika), then send Channel.Close."""
+        if self.state == CHANNEL_CLOSED:
             raise exceptions.ChannelWrongStateError("Channel is closed.")
+        if self.state == CHANNEL_CLOSING:
+            raise exceptions.ChannelWrongStateError("Channel is closing.")
+        if self.state == CHANNEL_OPEN:
+            for tag in list(self.consumers):
+                if tag not in self.cancelled:
+                    self.cancel(tag, nowait=True)
         self.state = CHANNEL_CLOSING
         self.close_error = exceptions.ChannelClosedByClient(reply_code, reply_text)
         self.connection.send_method(self.channel_number,
@@ -525,35 +877,48 @@ class ChannelCore:
         try:
             self.handler.on_closed(error)
         finally:
-            self.connection.channels.pop(self.channel_number, None)
+            # After the close callbacks, as pika: they still see the consumers, and the
+            # channel number stays taken while they run.
+            self.consumers.clear()
+            self.cancelled.clear()
+            self.connection._channel_gone(self)
 
     def connection_closed(self, error: BaseException) -> None:
         if self.state != CHANNEL_CLOSED:
             self.state = CHANNEL_CLOSED
             self.close_error = error
             self.expected.clear()
-            self.handler.on_closed(error)
+            try:
+                self.handler.on_closed(error)
+            finally:
+                self.consumers.clear()
+                self.cancelled.clear()
+
+    def _send_now(self, method: Any) -> None:
+        """Send a method the core decided on while handling input."""
+        self.connection.send_method(self.channel_number, method)
+        self.connection.handler.on_output()
+
+    # ---------------------------------------------------------------- input
 
     def unit_received(self, method: Any, properties: Any, body: Any) -> None:
         cls = type(method)
         if cls is _DELIVER:
-            if properties.__class__ is not spec.BasicProperties:
-                self.handler.on_bad_message(properties)
+            if properties.__class__ is not _PROPERTIES:
+                self._undecodable_delivery(method, properties)
                 return
-            self.handler.on_deliver(method, properties, body)
+            consumer = self.consumers.get(method.consumer_tag)
+            if consumer is not None and not consumer.cancelled:
+                consumer.on_message(method, properties, body)
+                return
+            self._stray_delivery(method)
             return
-        if cls is _ACK or cls is _NACK:
-            if self.confirming:
-                self.handler.on_confirm(method)
-                return
+        if (cls is _ACK or cls is _NACK) and self.confirming:
+            self._on_confirm(method)
+            return
         expected = self.expected
-        if expected and cls in expected[0]:
-            expected.popleft()
-            if properties is not None and properties.__class__ is not spec.BasicProperties:
-                self.handler.on_bad_message(properties)
-                self.handler.on_reply(method, None, body)
-                return
-            self.handler.on_reply(method, properties, body)
+        if expected and cls in expected[0].replies:
+            self._reply(expected.popleft(), method, properties, body)
             return
         if cls is spec.Basic.Return:
             self.handler.on_return(method, properties, body)
@@ -562,21 +927,39 @@ class ChannelCore:
                 self.state = CHANNEL_OPEN
                 self.handler.on_open()
         elif cls is spec.Channel.Close:
-            self.connection.send_method(self.channel_number, spec.Channel.CloseOk())
-            self.connection.handler.on_output()
+            self._send_now(spec.Channel.CloseOk())
             self._closed(exceptions.ChannelClosedByBroker(method.reply_code,
                                                           method.reply_text))
         elif cls is spec.Channel.CloseOk:
-            self._closed(self.close_error or exceptions.ChannelClosedByClient(0, ""))
+            if self.state == CHANNEL_CLOSING:
+                self._closed(self.close_error or exceptions.ChannelClosedByClient(0, ""))
+            else:
+                LOGGER.warning("Channel.CloseOk on channel %d, which is not closing",
+                               self.channel_number)
         elif cls is spec.Basic.Cancel:
             if not method.nowait:
-                self.connection.send_method(self.channel_number,
-                                            spec.Basic.CancelOk(method.consumer_tag))
-                self.connection.handler.on_output()
+                self._send_now(spec.Basic.CancelOk(method.consumer_tag))
+            if method.consumer_tag not in self.cancelled:  # else a CancelOk is on its way
+                self._forget_consumer(method.consumer_tag)
             self.handler.on_cancel(method)
         elif cls is spec.Channel.Flow:
-            self.connection.send_method(self.channel_number, spec.Channel.FlowOk(method.active))
-            self.connection.handler.on_output()
+            self._send_now(spec.Channel.FlowOk(method.active))
             self.handler.on_flow(method.active)
         else:
             LOGGER.warning("Unexpected method on channel %d: %r", self.channel_number, method)
+
+    def _reply(self, ticket: RpcTicket, method: Any, properties: Any, body: Any) -> None:
+        cls = type(method)
+        if cls is spec.Confirm.SelectOk:
+            self.confirming = True
+        if properties is not None and properties.__class__ is not _PROPERTIES:
+            # A Basic.GetOk whose header cannot be decoded: reported, then handed over
+            # without properties so the caller can still settle the delivery tag.
+            self.handler.on_bad_message(properties)
+            properties = None
+        try:
+            self.handler.on_reply(ticket, method, properties, body)
+        finally:
+            if cls is spec.Basic.CancelOk:
+                # After the front's callbacks, as pika: they still see the consumer.
+                self._forget_consumer(method.consumer_tag)

@@ -1,15 +1,15 @@
 """The callback-style Channel, with pika 1.4's ``pika.channel.Channel`` API.
 
 A thin front over :class:`pika_fast._protocol.ChannelCore`: the core keeps the protocol
-rules (states, reply pairing, confirm mode); this class maps them to pika's callbacks
-and argument conventions.
+rules and the channel's state (states, reply pairing, consumers, confirm mode, the
+undecodable-message policy); this class maps them to pika's callbacks and argument
+conventions, and reads the state from the core rather than keeping a copy.
 """
 from __future__ import annotations
 
-import collections
+import functools
 import logging
-import uuid
-from typing import Any, Callable, Deque, Dict, List, Optional, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Tuple, Union
 
 from pika_fast import _legacy, _protocol, exceptions, frame, spec, validators
 from pika_fast.exchange_type import ExchangeType
@@ -38,19 +38,13 @@ class Channel(_protocol.ChannelHandler):
         self.flow_active = True  # as pika: updated by our own Channel.Flow requests' replies
         self._on_open_callback = on_open_callback
         self._core: Optional[_protocol.ChannelCore] = None
-        self._consumers: Dict[str, Callable[..., None]] = {}
-        self._cancelled: set = set()
-        self._consumers_with_noack: set = set()
         self._on_close_callbacks: List[Callable[..., None]] = []
         self._on_cancel_callbacks: List[Callable[..., None]] = []
         self._on_return_callbacks: List[Callable[..., None]] = []
         self._on_flow_callbacks: List[Callable[..., None]] = []
         self._ack_nack_callback: Optional[Callable[..., None]] = None
         self._on_getok_callback: Optional[Callable[..., None]] = None
-        # One entry per outstanding synchronous request: its completion callback.
-        self._reply_callbacks: Deque[Optional[Callable[..., None]]] = collections.deque()
         self._extra_callbacks: Dict[type, List[Tuple[Callable[..., None], bool]]] = {}
-        self._state = self.CLOSED
 
     def __int__(self) -> int:
         return self.channel_number
@@ -60,10 +54,15 @@ class Channel(_protocol.ChannelHandler):
                f"{self._state_name()} conn={self.connection!r}>"
 
     def _state_name(self) -> str:
-        return {self.CLOSED: "CLOSED", self.OPENING: "OPENING", self.OPEN: "OPEN",
-                self.CLOSING: "CLOSING"}[self._state]
+        return _protocol.CHANNEL_STATE_NAMES[self._state]
 
     # ----------------------------------------------------------- state
+
+    @property
+    def _state(self) -> int:
+        """The core's state (CLOSED until :meth:`open` made the core)."""
+        core = self._core
+        return core.state if core is not None else _protocol.CHANNEL_CLOSED
 
     @property
     def is_closed(self) -> bool:
@@ -84,30 +83,34 @@ class Channel(_protocol.ChannelHandler):
     @property
     def consumer_tags(self) -> List[str]:
         """Tags of the active consumers."""
-        return list(self._consumers)
+        core = self._core
+        return core.consumer_tags if core is not None else []
 
     def open(self) -> None:
         """Open the channel (the connection calls this)."""
-        self._state = self.OPENING
         self._core = self.connection._core.open_channel(self, self.channel_number)
         self.connection._flush_soon()
 
-    def _raise_if_not_open(self) -> None:
-        if self._state != self.OPEN:
+    def _open_core(self) -> _protocol.ChannelCore:
+        """The core, once the channel is open; pika's ChannelWrongStateError before."""
+        core = self._core
+        if core is None or core.state != _protocol.CHANNEL_OPEN:
             raise exceptions.ChannelWrongStateError("Channel is closed.")
+        return core
+
+    def _raise_if_not_open(self) -> None:
+        self._open_core()
 
     def _send(self, method: Any) -> None:
-        self._raise_if_not_open()
-        self._core.send(method)  # type: ignore[union-attr]
+        self._open_core().send(method)
         self.connection._flush_soon()
 
     def _rpc(self, method: Any, callback: Optional[Callable[..., None]]) -> None:
-        self._raise_if_not_open()
-        core = self._core
-        assert core is not None
-        if not getattr(method, "nowait", False):
-            self._reply_callbacks.append(callback)
-        core.request(method)
+        # The core returns the ticket only once the request is encoded and queued: a
+        # method that fails to encode leaves no callback waiting.
+        ticket = self._open_core().request(method)
+        if ticket is not None:
+            ticket.callback = callback
         self.connection._flush_soon()
 
     # ------------------------------------------------------- callbacks
@@ -139,12 +142,12 @@ class Channel(_protocol.ChannelHandler):
     # ---------------------------------------------------- core handler
 
     def on_open(self) -> None:
-        self._state = self.OPEN
         if self._on_open_callback is not None:
             self._on_open_callback(self)
 
-    def on_reply(self, method: Any, properties: Any, body: Any) -> None:
-        callback = self._reply_callbacks.popleft() if self._reply_callbacks else None
+    def on_reply(self, ticket: _protocol.RpcTicket, method: Any, properties: Any,
+                 body: Any) -> None:
+        callback = ticket.callback
         if isinstance(method, spec.Basic.GetOk):
             getok, self._on_getok_callback = self._on_getok_callback, None
             if getok is not None:
@@ -153,14 +156,9 @@ class Channel(_protocol.ChannelHandler):
         if isinstance(method, spec.Basic.GetEmpty):
             self._on_getok_callback = None
         method_frame = frame.Method(self.channel_number, method)
-        try:
-            self._run_extra_callbacks(method_frame)
-            if callback is not None:
-                callback(method_frame)
-        finally:
-            if isinstance(method, spec.Basic.CancelOk):
-                # After the user's callback, as pika: it still sees the consumer.
-                self._forget_consumer(method.consumer_tag)
+        self._run_extra_callbacks(method_frame)
+        if callback is not None:
+            callback(method_frame)
 
     def _run_extra_callbacks(self, method_frame: frame.Method[Any]) -> None:
         kind = type(method_frame.method)
@@ -176,24 +174,6 @@ class Channel(_protocol.ChannelHandler):
         for callback, _one_shot in extras:
             callback(method_frame)
 
-    def _forget_consumer(self, consumer_tag: str) -> None:
-        self._consumers.pop(consumer_tag, None)
-        self._cancelled.discard(consumer_tag)
-        self._consumers_with_noack.discard(consumer_tag)
-
-    def on_deliver(self, method: Any, properties: Any, body: Any) -> None:
-        tag = method.consumer_tag
-        if tag in self._cancelled:
-            # In flight when the consumer was cancelled: back to the queue, like pika.
-            if self._state == self.OPEN and tag not in self._consumers_with_noack:
-                self.basic_reject(method.delivery_tag)
-            return
-        callback = self._consumers.get(tag)
-        if callback is None:
-            LOGGER.error("Unexpected delivery for consumer %r: %r", tag, method)
-            return
-        callback(self, method, properties, body)
-
     def on_return(self, method: Any, properties: Any, body: Any) -> None:
         if not self._on_return_callbacks:
             LOGGER.warning("Basic.Return received with no return callback: %r", method)
@@ -205,8 +185,6 @@ class Channel(_protocol.ChannelHandler):
             self._ack_nack_callback(frame.Method(self.channel_number, method))
 
     def on_cancel(self, method: Any) -> None:
-        if method.consumer_tag not in self._cancelled:  # else a CancelOk is on its way
-            self._forget_consumer(method.consumer_tag)
         method_frame = frame.Method(self.channel_number, method)
         self._run_extra_callbacks(method_frame)
         for callback in self._on_cancel_callbacks:
@@ -217,28 +195,13 @@ class Channel(_protocol.ChannelHandler):
             callback(active)
 
     def on_closed(self, error: BaseException) -> None:
-        self._state = self.CLOSED
-        self._reply_callbacks.clear()
-        try:
-            for callback in self._on_close_callbacks:
-                callback(self, error)
-        finally:
-            # After the callbacks, as pika: they still see the consumers, and the
-            # channel number stays taken while they run.
-            self._consumers.clear()
-            self._cancelled.clear()
-            self._consumers_with_noack.clear()
-            self.connection._channel_closed(self)
-
-    def on_reply_unexpected(self, method: Any) -> None:
-        self._run_extra_callbacks(frame.Method(self.channel_number, method))
+        # The core forgets its consumers and frees the channel number after this.
+        for callback in self._on_close_callbacks:
+            callback(self, error)
 
     def on_bad_message(self, error: exceptions.MessageDecodeError) -> None:
+        # The core has applied the policy (reject without requeue unless auto_ack).
         LOGGER.error("Channel %d: %s", self.channel_number, error)
-        method = error.method
-        if isinstance(method, spec.Basic.Deliver) and self.is_open:
-            self._core.send(spec.Basic.Reject(method.delivery_tag, requeue=False))  # type: ignore
-            self.connection._flush_soon()
 
     # ---------------------------------------------------------- basic
 
@@ -261,17 +224,12 @@ class Channel(_protocol.ChannelHandler):
                      callback: Optional[Callable[..., None]] = None) -> None:
         """Cancel a consumer; ``callback(method_frame)`` on CancelOk (None: nowait)."""
         validators.require_string(consumer_tag, "consumer_tag")
-        self._raise_if_not_open()
+        core = self._open_core()
         nowait = validators.rpc_completion_callback(callback)
-        if consumer_tag in self._cancelled:
-            return
-        if consumer_tag not in self._consumers:
-            LOGGER.warning("basic_cancel - consumer not found: %s", consumer_tag)
-            return
-        if nowait:
-            self._consumers.pop(consumer_tag, None)
-        self._cancelled.add(consumer_tag)
-        self._rpc(spec.Basic.Cancel(consumer_tag=consumer_tag, nowait=nowait), callback)
+        ticket = core.cancel(consumer_tag, nowait)
+        if ticket is not None:
+            ticket.callback = callback
+        self.connection._flush_soon()
 
     def basic_consume(self, *args: Any, **kwargs: Any) -> str:
         """Start a consumer: ``basic_consume(queue, on_message_callback, auto_ack=False,
@@ -293,19 +251,14 @@ class Channel(_protocol.ChannelHandler):
                        callback: Optional[Callable[..., None]]) -> str:
         validators.require_string(queue, "queue")
         validators.require_callback(on_message_callback)
-        self._raise_if_not_open()
+        core = self._open_core()
         validators.rpc_completion_callback(callback)
-        if not consumer_tag:
-            consumer_tag = f"ctag{self.channel_number}.{uuid.uuid4().hex}"
-        if consumer_tag in self._consumers or consumer_tag in self._cancelled:
-            raise exceptions.DuplicateConsumerTag(consumer_tag)
-        self._consumers[consumer_tag] = on_message_callback
-        if auto_ack:
-            self._consumers_with_noack.add(consumer_tag)
-        self._rpc(spec.Basic.Consume(queue=queue, consumer_tag=consumer_tag, no_ack=auto_ack,
-                                     exclusive=exclusive, arguments=arguments or {}),
-                  callback)
-        return consumer_tag
+        # The core calls on_message(method, properties, body) straight from dispatch.
+        tag, ticket = core.consume(queue, functools.partial(on_message_callback, self),
+                                   auto_ack, exclusive, consumer_tag, arguments)
+        ticket.callback = callback
+        self.connection._flush_soon()
+        return tag
 
     def basic_get(self, queue: str, callback: Callable[..., None],
                   auto_ack: bool = False, **legacy: Any) -> None:
@@ -323,9 +276,8 @@ class Channel(_protocol.ChannelHandler):
         validators.require_callback(callback)
         if self._on_getok_callback is not None:
             raise exceptions.DuplicateGetOkCallback()
-        self._raise_if_not_open()
-        self._on_getok_callback = callback
         self._rpc(spec.Basic.Get(queue=queue, no_ack=auto_ack), None)
+        self._on_getok_callback = callback
 
     def basic_publish(self, exchange: str, routing_key: str, body: Any,
                       properties: Optional[spec.BasicProperties] = None,
@@ -337,9 +289,9 @@ class Channel(_protocol.ChannelHandler):
         if immediate is not None:
             _legacy.check_immediate(immediate)
         core = self._core
-        if self._state != self.OPEN:
+        if core is None or core.state != _protocol.CHANNEL_OPEN:
             raise exceptions.ChannelWrongStateError("Channel is closed.")
-        core.publish(exchange, routing_key,  # type: ignore[union-attr]
+        core.publish(exchange, routing_key,
                      properties if properties is not None else _EMPTY_PROPERTIES,
                      body, mandatory)
         self.connection._flush_soon()
@@ -369,23 +321,18 @@ class Channel(_protocol.ChannelHandler):
         """Enter confirm mode; ``ack_nack_callback(method_frame)`` per Ack/Nack."""
         validators.require_callback(ack_nack_callback, "ack_nack_callback")
         nowait = validators.rpc_completion_callback(callback)
-        caps = (self.connection._core.server_properties or {}).get("capabilities", {})
-        if not (caps.get("publisher_confirms") and caps.get("basic.nack")):
-            raise exceptions.MethodNotImplemented("Confirm.Select not Supported by Server")
+        ticket = self._open_core().confirm_select(nowait)
+        if ticket is not None:
+            ticket.callback = callback
         self._ack_nack_callback = ack_nack_callback
-        self._rpc(spec.Confirm.Select(nowait), callback)
-        self._core.confirming = True  # type: ignore[union-attr]
+        self.connection._flush_soon()
 
     def close(self, reply_code: int = 0, reply_text: str = "Normal shutdown") -> None:
         """Close the channel; the close callbacks run on CloseOk."""
-        if self._state in (self.CLOSED, self.CLOSING):
-            raise exceptions.ChannelWrongStateError(
-                f"Channel is {'closed' if self.is_closed else 'closing'}.")
-        for tag in list(self._consumers):
-            if tag not in self._cancelled:
-                self.basic_cancel(tag)
-        self._state = self.CLOSING
-        self._core.close(reply_code, reply_text)  # type: ignore[union-attr]
+        core = self._core
+        if core is None:
+            raise exceptions.ChannelWrongStateError("Channel is closed.")
+        core.close(reply_code, reply_text)
         self.connection._flush_soon()
 
     def flow(self, active: bool, callback: Optional[Callable[..., None]] = None) -> None:

@@ -1,9 +1,16 @@
-"""Connection parameters and the connection states, under ``pika.connection``'s names."""
+"""The callback-style Connection, connection parameters and the connection states,
+under ``pika.connection``'s names.
+
+:class:`Connection` is a thin front over :class:`pika_fast._protocol.ConnectionCore`,
+which keeps the connection's state and rules (handshake, heartbeats, the blocked
+deadline, the close cascade); the front maps them to pika's callbacks and runs the
+core's deadlines on the adapter's timers.
+"""
 from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional
 
 from pika_fast import _protocol, exceptions, frame, validators
 from pika_fast._parameters import (  # noqa: F401  (re-exported for pika's import paths)
@@ -68,12 +75,8 @@ class Connection(_protocol.ConnectionHandler):
             self.add_on_open_error_callback(on_open_error_callback)
         if on_close_callback is not None:
             self.add_on_close_callback(on_close_callback)
-        self._channels: Dict[int, Any] = {}
         self._core = self._new_core()
-        self._opened = False
-        self._closing_requested: Optional[Tuple[int, str]] = None
-        self._heartbeat_timer: Any = None
-        self._blocked_timer: Any = None
+        self._deadline_timer: Any = None
         self._update_secret_callbacks: List[Callable[..., None]] = []
 
     def _new_core(self) -> _protocol.ConnectionCore:
@@ -82,17 +85,25 @@ class Connection(_protocol.ConnectionHandler):
             self, credentials=params.credentials, virtual_host=params.virtual_host,
             channel_max=params.channel_max, frame_max=params.frame_max,
             heartbeat=params.heartbeat, client_properties=params.client_properties,
-            locale=params.locale, heartbeat_owner=self)
+            locale=params.locale, heartbeat_owner=self,
+            blocked_connection_timeout=params.blocked_connection_timeout)
 
     def __repr__(self) -> str:
         return f"<{self.__class__.__name__} {self._state_name()} " \
                f"params={self.params!r}>"
 
     def _state_name(self) -> str:
-        return {CONNECTION_CLOSED: "CLOSED", CONNECTION_INIT: "INIT",
-                CONNECTION_PROTOCOL: "PROTOCOL", CONNECTION_START: "START",
-                CONNECTION_TUNE: "TUNE", CONNECTION_OPEN: "OPEN",
-                CONNECTION_CLOSING: "CLOSING"}[self._core.state]
+        return self._core.state_name
+
+    @property
+    def _opened(self) -> bool:
+        """Whether the connection ever opened (pika's flag), read from the core."""
+        return self._core.opened
+
+    @property
+    def _channels(self) -> Dict[int, Any]:
+        """The channels by number (pika's ``Connection._channels``), from the core."""
+        return {number: core.handler for number, core in self._core.channels.items()}
 
     # ---------------------------------------------------------- callbacks
 
@@ -145,10 +156,9 @@ class Connection(_protocol.ConnectionHandler):
         validators.rpc_completion_callback(on_open_callback)
         if channel_number is None:
             channel_number = self._core.next_channel_number()
-        elif channel_number in self._channels or channel_number in self._core.channels:
+        elif channel_number in self._core.channels:
             raise exceptions.InvalidChannelNumber(channel_number)
         channel = Channel(self, channel_number, on_open_callback)
-        self._channels[channel_number] = channel
         channel.open()
         return channel
 
@@ -159,27 +169,9 @@ class Connection(_protocol.ConnectionHandler):
                 f"Illegal close({reply_code}, {reply_text!r}) request on {self!r} because "
                 "it was called while connection state="
                 f"{self._state_name()}.")
-        if not self.is_open:
-            self._closing_requested = (reply_code, reply_text)
-            self._core.close(reply_code, reply_text)
-            return
-        self._closing_requested = (reply_code, reply_text)
-        for channel in list(self._channels.values()):
-            if channel.is_open or channel.is_opening:
-                channel.close(reply_code, reply_text)
-        if not any(c.is_closing or c.is_open for c in self._channels.values()):
-            self._send_connection_close()
-
-    def _send_connection_close(self) -> None:
-        code, text = self._closing_requested or (200, "Normal shutdown")
-        self._core.close(code, text)
+        # The core closes the channels first and the connection when they are gone.
+        self._core.close(reply_code, reply_text)
         self._flush_soon()
-
-    def _channel_closed(self, channel: Any) -> None:
-        self._channels.pop(channel.channel_number, None)
-        if (self._closing_requested and self._core.state == CONNECTION_OPEN and
-                not any(c.is_closing or c.is_open for c in self._channels.values())):
-            self._send_connection_close()
 
     def update_secret(self, new_secret: str, reason: str,
                       callback: Optional[Callable[..., None]] = None) -> None:
@@ -199,12 +191,11 @@ class Connection(_protocol.ConnectionHandler):
 
     @property
     def is_closing(self) -> bool:
-        return self._core.state == CONNECTION_CLOSING or (
-            self._closing_requested is not None and self._core.state == CONNECTION_OPEN)
+        return self._core.state == CONNECTION_CLOSING
 
     @property
     def is_open(self) -> bool:
-        return self._core.state == CONNECTION_OPEN and self._closing_requested is None
+        return self._core.state == CONNECTION_OPEN
 
     @property
     def server_properties(self) -> Optional[Dict[str, Any]]:
@@ -249,17 +240,12 @@ class Connection(_protocol.ConnectionHandler):
     # ----------------------------------------------------- core handler
 
     def on_connection_open(self) -> None:
-        self._opened = True
-        self._schedule_heartbeat()
+        self._arm_deadline_timer()
         for callback in list(self._on_open_callbacks):
             callback(self)
 
     def on_connection_closed(self, error: BaseException) -> None:
-        for timer in (self._heartbeat_timer, self._blocked_timer):
-            if timer is not None:
-                self._adapter_remove_timeout(timer)
-        self._heartbeat_timer = self._blocked_timer = None
-        self._channels.clear()
+        self._disarm_deadline_timer()
         self._adapter_disconnect()
         if not self._opened:
             self._on_open_failed(error)
@@ -272,16 +258,11 @@ class Connection(_protocol.ConnectionHandler):
             callback(self, error)
 
     def on_blocked(self, method: Any) -> None:
-        timeout = self.params.blocked_connection_timeout
-        if timeout is not None and self._blocked_timer is None:
-            self._blocked_timer = self._adapter_call_later(timeout, self._on_blocked_timeout)
+        self._arm_deadline_timer()  # the core may have set the blocked deadline
         for callback in list(self._blocked_callbacks):
             callback(self, frame.Method(0, method))
 
     def on_unblocked(self, method: Any) -> None:
-        if self._blocked_timer is not None:
-            self._adapter_remove_timeout(self._blocked_timer)
-            self._blocked_timer = None
         for callback in list(self._unblocked_callbacks):
             callback(self, frame.Method(0, method))
 
@@ -292,20 +273,25 @@ class Connection(_protocol.ConnectionHandler):
         if self._update_secret_callbacks:
             self._update_secret_callbacks.pop(0)(frame.Method(0, method))
 
-    def _on_blocked_timeout(self) -> None:
-        self._blocked_timer = None
-        self._terminate_stream(exceptions.ConnectionBlockedTimeout(
-            "Blocked connection timeout expired."))
+    def _arm_deadline_timer(self) -> None:
+        """One adapter timer for the core's next deadline (heartbeats, blocked)."""
+        self._disarm_deadline_timer()
+        deadline = self._core.next_deadline()
+        if deadline is not None:
+            self._deadline_timer = self._adapter_call_later(
+                max(deadline - _monotonic(), 0.0), self._on_deadline_timer)
 
-    def _schedule_heartbeat(self) -> None:
-        try:
-            due = self._core.heartbeat_due(_monotonic())
-        except exceptions.AMQPHeartbeatTimeout:
-            return  # the core has terminated the connection and told us
-        self._flush_soon()
-        if due is not None:
-            self._heartbeat_timer = self._adapter_call_later(max(due, 0.05),
-                                                             self._schedule_heartbeat)
+    def _disarm_deadline_timer(self) -> None:
+        if self._deadline_timer is not None:
+            self._adapter_remove_timeout(self._deadline_timer)
+            self._deadline_timer = None
+
+    def _on_deadline_timer(self) -> None:
+        self._deadline_timer = None
+        self._core.run_deadlines(_monotonic())
+        if self._core.state != CONNECTION_CLOSED:
+            self._flush_soon()
+            self._arm_deadline_timer()
 
     # --------------------------------------------------- adapter side
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import collections
 import errno
+import functools
 import heapq
 import itertools
 import logging
@@ -84,12 +85,12 @@ class _HeartbeatSender(threading.Thread):
             core = conn._core
             if core.state != _protocol.CONNECTION_OPEN:
                 return
-            if _monotonic() - core.last_sent < self._half:
+            if not core.heartbeat_frame_due(_monotonic()):
                 continue
             with conn._write_lock:
                 try:
                     conn._sock.sendall(_codec.HEARTBEAT_FRAME)
-                    core.last_sent = _monotonic()
+                    core.mark_sent(_monotonic())
                 except OSError:
                     return  # the owning thread sees the broken socket on its next call
 
@@ -119,7 +120,6 @@ class BlockingConnection(_protocol.ConnectionHandler):
         self._closed_error: Optional[BaseException] = None
         self._opened = False
         self._dispatching = False
-        self._blocked_deadline: Optional[float] = None
         self._acks_since: Optional[float] = None
         self._dispatched_since_flush = 0
         self._wake_r, self._wake_w = socket.socketpair()
@@ -206,7 +206,8 @@ class BlockingConnection(_protocol.ConnectionHandler):
             self, credentials=params.credentials, virtual_host=params.virtual_host,
             channel_max=params.channel_max, frame_max=params.frame_max,
             heartbeat=params.heartbeat, client_properties=params.client_properties,
-            locale=params.locale, heartbeat_owner=self)
+            locale=params.locale, heartbeat_owner=self,
+            blocked_connection_timeout=params.blocked_connection_timeout)
         self._core.initiate(_monotonic())
         try:
             self._flush()
@@ -261,22 +262,12 @@ class BlockingConnection(_protocol.ConnectionHandler):
             pass
 
     def on_blocked(self, method: Any) -> None:
-        timeout = self._params.blocked_connection_timeout
-        if timeout is not None and self._blocked_deadline is None:
-            self._blocked_deadline = _monotonic() + timeout
         for callback in self._blocked_callbacks:
             self._events.append((callback, (self, frame.Method(0, method))))
 
     def on_unblocked(self, method: Any) -> None:
-        self._blocked_deadline = None
         for callback in self._unblocked_callbacks:
             self._events.append((callback, (self, frame.Method(0, method))))
-
-    def _check_blocked_timeout(self) -> None:
-        if self._blocked_deadline is not None and _monotonic() >= self._blocked_deadline:
-            self._blocked_deadline = None
-            self._lost(exceptions.ConnectionBlockedTimeout(
-                "Blocked connection timeout expired."))
 
     # ------------------------------------------------------------------ I/O
 
@@ -287,7 +278,7 @@ class BlockingConnection(_protocol.ConnectionHandler):
         if not core.has_output():
             return
         buffers = core.take_output()
-        deadline = self._blocked_deadline
+        deadline = core.blocked_deadline
         try:
             with self._write_lock:
                 if deadline is not None:
@@ -301,7 +292,7 @@ class BlockingConnection(_protocol.ConnectionHandler):
                 finally:
                     if deadline is not None:
                         self._sock.settimeout(None)
-                core.last_sent = _monotonic()
+                core.mark_sent(_monotonic())
         except socket.timeout:
             self._lost(exceptions.ConnectionBlockedTimeout("Blocked connection timeout expired."))
         except OSError as exc:
@@ -350,16 +341,17 @@ class BlockingConnection(_protocol.ConnectionHandler):
             if _monotonic() - core.last_received > core.heartbeat:
                 # We may simply not have looked: read what is waiting before judging.
                 self._drain()
-            due = core.heartbeat_due(_monotonic())
-            if due is not None:
-                due_ms = max(0, int(due * 1000) + 1)
-                deadline_ms = due_ms if deadline_ms is None else min(deadline_ms, due_ms)
+        # Heartbeats and the blocked-connection deadline: the core's one schedule.
+        now = _monotonic()
+        due = core.run_deadlines(now)
+        if core.state == _protocol.CONNECTION_CLOSED and not isinstance(
+                core.close_error, exceptions.ConnectionClosedByClient):
+            raise core.close_error  # type: ignore[misc]  # a heartbeat/blocked timeout
+        if due is not None:
+            due_ms = max(0, int((due - now) * 1000) + 1)
+            deadline_ms = due_ms if deadline_ms is None else min(deadline_ms, due_ms)
         if self._timers:
             until = max(0, int((self._timers[0][0] - _monotonic()) * 1000) + 1)
-            deadline_ms = until if deadline_ms is None else min(deadline_ms, until)
-        if self._blocked_deadline is not None:
-            self._check_blocked_timeout()
-            until = max(0, int((self._blocked_deadline - _monotonic()) * 1000) + 1)
             deadline_ms = until if deadline_ms is None else min(deadline_ms, until)
         pending = 0
         if isinstance(self._sock, ssl.SSLSocket):
@@ -686,14 +678,12 @@ class BlockingChannel(_protocol.ChannelHandler):
 
     # -------------------------------------------------------- core callbacks
 
-    def on_reply(self, method: Any, properties: Any, body: Any) -> None:
+    def on_reply(self, ticket: Any, method: Any, properties: Any, body: Any) -> None:
         self._reply = (method, properties, body)
 
-    def on_deliver(self, method: Any, properties: Any, body: Any) -> None:
-        consumer = self._consumers.get(method.consumer_tag)
-        if consumer is None:
-            LOGGER.warning("Delivery for unknown consumer %r", method.consumer_tag)
-            return
+    def _on_message(self, consumer: "_Consumer", method: Any, properties: Any,
+                    body: Any) -> None:
+        # The core dispatches here, by consumer tag, for consumers it has registered.
         if consumer.queue is not None:
             consumer.queue.append((method, properties, body))
         else:
@@ -737,13 +727,8 @@ class BlockingChannel(_protocol.ChannelHandler):
         self._connection._events.append((_noop, ()))
 
     def on_bad_message(self, error: exceptions.MessageDecodeError) -> None:
+        # The core has applied the policy (reject without requeue unless auto_ack).
         LOGGER.error("Channel %d: %s", self.channel_number, error)
-        method = error.method
-        if isinstance(method, spec.Basic.Deliver):
-            consumer = self._consumers.get(method.consumer_tag)
-            if consumer is not None and not consumer.auto_ack:
-                # Back to the queue, not dropped: the broker may route it to a DLX.
-                self._core.send(spec.Basic.Reject(method.delivery_tag, requeue=False))
 
     # ---------------------------------------------------------------- waits
 
@@ -755,11 +740,16 @@ class BlockingChannel(_protocol.ChannelHandler):
             conn._poll(None)
 
     def _rpc(self, method: Any) -> Any:
+        return self._call(lambda: self._core.request(method))
+
+    def _call(self, start: Callable[[], Any]) -> Any:
+        """Start a core request (``start`` returns its ticket, None if no reply comes)
+        and wait for the reply."""
         self._check_usable()
         self._reply = None
-        self._core.request(method)
+        ticket = start()
         self._connection._flush()
-        if getattr(method, "nowait", False):
+        if ticket is None:
             return None
         self._wait(lambda: self._reply is not None or self._core.state == _protocol.CHANNEL_CLOSED)
         if self._reply is None:
@@ -908,10 +898,10 @@ class BlockingChannel(_protocol.ChannelHandler):
             raise exceptions.DuplicateConsumerTag(consumer_tag)
         consumer = _Consumer(consumer_tag, callback, auto_ack, buffer)
         self._consumers[consumer_tag] = consumer
+        on_message = functools.partial(self._on_message, consumer)
         try:
-            self._rpc(spec.Basic.Consume(queue=queue, consumer_tag=consumer_tag,
-                                         no_ack=auto_ack, exclusive=exclusive,
-                                         arguments=arguments or {}))
+            self._call(lambda: self._core.consume(queue, on_message, auto_ack, exclusive,
+                                                  consumer_tag, arguments)[1])
         except BaseException:
             self._consumers.pop(consumer_tag, None)
             raise
@@ -923,7 +913,7 @@ class BlockingChannel(_protocol.ChannelHandler):
         if consumer is None:
             return []
         if self.is_open:
-            self._rpc(spec.Basic.Cancel(consumer_tag=consumer_tag))
+            self._call(lambda: self._core.cancel(consumer_tag))
         self._consumers.pop(consumer_tag, None)
         pending: List[Message] = []
         kept = []
@@ -1034,7 +1024,7 @@ class BlockingChannel(_protocol.ChannelHandler):
             return 0
         self._generator = None
         if consumer.tag in self._consumers and self.is_open:
-            self._rpc(spec.Basic.Cancel(consumer_tag=consumer.tag))
+            self._call(lambda: self._core.cancel(consumer.tag))
         self._consumers.pop(consumer.tag, None)
         if consumer.auto_ack:
             consumer.queue.clear()  # type: ignore[union-attr]
@@ -1139,8 +1129,7 @@ class BlockingChannel(_protocol.ChannelHandler):
 
     def confirm_delivery(self) -> None:
         """Put the channel in publisher-confirm mode."""
-        self._rpc(spec.Confirm.Select())
-        self._core.confirming = True
+        self._call(lambda: self._core.confirm_select())
 
     # ----------------------------------------------------------- topology
 
