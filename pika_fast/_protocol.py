@@ -140,6 +140,7 @@ class ConnectionCore:
         self.blocked_deadline: Optional[float] = None
         #: Whether Connection.OpenOk ever arrived (pika's ``Connection._opened``).
         self.opened = False
+        self.known_hosts: Optional[str] = None  # from Connection.OpenOk
         self.close_error: Optional[BaseException] = None
         self._closing_error: Optional[BaseException] = None
         self._close_sent = False
