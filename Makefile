@@ -3,7 +3,7 @@
 VENV ?= .venv
 PY := $(VENV)/bin/python
 SHARED_JSON ?= ../shared/amqp/amqp-rabbitmq-0.9.1.json
-TEST_DEPS := "pytest>=7" "hypothesis>=6" "pika==1.4.4" "mypy==2.4.1"
+TEST_DEPS := "pytest>=7" "hypothesis>=6" "pika==1.4.4" "mypy==2.4.1" "tornado>=6" "twisted>=22" "gevent>=22"
 BUILD_DEPS := "Cython==3.3.1" "setuptools>=68" wheel
 export PYTHONPATH := $(CURDIR)
 

@@ -211,3 +211,39 @@ def test_thread_safe_connection_exists_where_pika_144_has_none():
         assert conn.update_secret("guest", "refresh").method.NAME == \
             "Connection.UpdateSecretOk"
     assert conn.is_closed
+
+
+# --------------------------------------------------- Twisted close reasons keep their codes
+
+
+def test_twisted_clean_close_reason_is_connection_done_and_keeps_the_reply_code(amqp_url):
+    from twisted.internet import error as twisted_error
+
+    from tests.support import adapters as support
+
+    reasons = {}
+
+    def scenario(s):
+        yield s.connect()
+        reasons[s.lib_name] = yield s.close()
+
+    tracker = support.NameTracker(amqp_url)
+    for lib in (pika, pika_fast):
+        support.run_one("twisted", lib, amqp_url, tracker, scenario)
+    theirs, ours = reasons["pika"], reasons["pika_fast"]
+    assert type(theirs) is twisted_error.ConnectionDone and not hasattr(theirs, "reply_code")
+    assert isinstance(ours, twisted_error.ConnectionDone)
+    assert isinstance(ours, fast_exceptions.ConnectionClosedByClient)
+    assert (ours.reply_code, ours.reply_text) == (200, "Normal shutdown")
+
+
+def test_twisted_lost_transport_reason_is_connection_lost_and_stream_lost():
+    from twisted.internet import error as twisted_error
+
+    from pika_fast.adapters.twisted_connection import _as_twisted
+
+    lost = _as_twisted(fast_exceptions.StreamLostError("Stream connection lost: x"),
+                       twisted_error.ConnectionLost)
+    assert isinstance(lost, twisted_error.ConnectionLost)
+    assert isinstance(lost, fast_exceptions.StreamLostError)
+    assert type(lost).__name__ == "ConnectionLost" and "Stream connection lost" in str(lost)
