@@ -123,6 +123,14 @@ class Channel(_protocol.ChannelHandler):
             kind = reply if isinstance(reply, type) else type(reply)
             self._extra_callbacks.setdefault(kind, []).append((callback, one_shot))
 
+    def _remove_extra_callback(self, kind: type, callback: Callable[..., None]) -> None:
+        """Forget one ``add_callback`` registration (a one-shot that did not fire)."""
+        extras = self._extra_callbacks.get(kind)
+        if extras:
+            extras[:] = [entry for entry in extras if entry[0] is not callback]
+            if not extras:
+                del self._extra_callbacks[kind]
+
     def add_on_cancel_callback(self, callback: Callable[..., None]) -> None:
         """``callback(method_frame)`` when the broker cancels a consumer."""
         self._on_cancel_callbacks.append(callback)

@@ -662,6 +662,13 @@ class IOLoop:
         callback is due (at most ``_MAX_POLL_TIMEOUT`` seconds) and dispatch
         the handlers of ready fds.  Activates the poller if needed.
         """
+        self._poll_for(None)
+
+    def _poll_for(self, limit: Optional[float]) -> None:
+        """``poll()``, waiting no longer than ``limit`` seconds (None: as poll()).
+
+        BlockingConnection waits with its callers' time limits this way instead of
+        arming a timer per wait."""
         wait = self._wait
         if wait is None:
             self.activate_poller()
@@ -683,6 +690,8 @@ class IOLoop:
                     timeout = _MAX_POLL_TIMEOUT
             else:
                 timeout = _MAX_POLL_TIMEOUT
+            if limit is not None and limit < timeout:
+                timeout = limit if limit > 0.0 else 0.0
         events = wait(timeout)  # type: ignore[misc]
         self._in_wait = False
         if not events:

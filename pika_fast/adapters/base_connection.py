@@ -240,6 +240,9 @@ class BaseConnection(Connection):
     def _adapter_remove_timeout(self, timeout_id: Any) -> None:
         self._ioloop.remove_timeout(timeout_id)
 
+    def _adapter_add_callback_threadsafe(self, callback: Callable[[], None]) -> None:
+        self._ioloop.add_callback_threadsafe(callback)
+
     def _adapter_disconnect(self) -> None:
         if self._sock is not None:
             # Give a final CloseOk/Close a chance to leave before the socket goes.

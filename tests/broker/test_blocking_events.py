@@ -66,7 +66,7 @@ def test_process_data_events_none_returns_after_a_delivery(channel, queue):
     def publish_from_elsewhere():
         time.sleep(0.3)
         # a second connection, so this thread never touches ours
-        with pika.BlockingConnection(channel.connection._params) as other:
+        with pika.BlockingConnection(channel.connection._impl.params) as other:
             other.channel().basic_publish("", queue, b"late")
         publisher_done.set()
 

@@ -29,7 +29,7 @@ def proxy(amqp_url):
 
 def test_blocking_heartbeat_timeout_through_stalled_proxy(proxy):
     conn = pika.BlockingConnection(_params(proxy.port, heartbeat=1))
-    assert conn._core.heartbeat == 1
+    assert conn._impl._core.heartbeat == 1
     proxy.stall()
     start = time.monotonic()
     with pytest.raises(exceptions.AMQPHeartbeatTimeout):

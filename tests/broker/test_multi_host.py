@@ -97,7 +97,7 @@ def test_blocking_dead_host_then_live_broker(amqp_url):
     conn = pika.BlockingConnection([_dead(), live])
     try:
         assert conn.is_open
-        assert conn._params is live
+        assert conn._impl.params is live
         channel = conn.channel()
         assert channel.queue_declare("", exclusive=True).method.queue
     finally:
@@ -188,7 +188,7 @@ def test_silent_listener_then_live_broker(amqp_url, silent):
               _live(amqp_url)]
     conn = pika.BlockingConnection(params)
     try:
-        assert conn.is_open and conn._params is params[1]
+        assert conn.is_open and conn._impl.params is params[1]
     finally:
         conn.close()
 

@@ -848,5 +848,5 @@ def test_old_documentation_url_form_connects(broker, certs):
     assert parameters.heartbeat == 30
     assert parameters.ssl_options is not None
     with pika_fast.BlockingConnection(parameters) as conn:
-        assert conn._core.heartbeat == 30
+        assert conn._impl._core.heartbeat == 30
         assert blocking_round_trip(conn) == PAYLOAD

@@ -160,7 +160,7 @@ def test_heartbeat_interval_parameter_and_url_key(amqp_url):
         params = pika.ConnectionParameters("127.0.0.1", heartbeat_interval=7)
     assert params.heartbeat == 7
     conn = pika.BlockingConnection(params)
-    assert conn._core.heartbeat == 7
+    assert conn._impl._core.heartbeat == 7
     conn.close()
     with pytest.warns(DeprecationWarning):
         url_params = pika.URLParameters(
@@ -169,7 +169,7 @@ def test_heartbeat_interval_parameter_and_url_key(amqp_url):
     assert url_params.heartbeat == 9
     assert url_params.socket_timeout == 3
     conn = pika.BlockingConnection(url_params)
-    assert conn._core.heartbeat == 9
+    assert conn._impl._core.heartbeat == 9
     conn.close()
 
 

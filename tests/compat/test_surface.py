@@ -100,8 +100,6 @@ PENDING = {
     "pika.adapters.tornado_connection:": _ADAPTERS,
     "pika.adapters.twisted_connection:": _ADAPTERS,
     "pika.adapters.gevent_connection:": _ADAPTERS,
-    "pika.adapters.blocking_connection:BlockingChannel.__init__":
-        _BLOCKING + ": BlockingChannel(channel_impl, connection) over a callback Channel",
     "pika.adapters.blocking_connection:BlockingChannel.basic_get":
         _BLOCKING + ": basic_get(queue, no_ack=...) legacy keyword",
     "pika.adapters.blocking_connection:BlockingChannel.queue_unbind":
