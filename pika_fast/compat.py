@@ -35,7 +35,8 @@ ON_OSX = sys.platform == "darwin"
 ON_WINDOWS = sys.platform == "win32"
 
 # pika keeps this name for code that subclassed it under Python 2; it is a plain ABCMeta base.
-AbstractBase = abc.ABCMeta('AbstractBase', (object,), {})
+class AbstractBase(metaclass=abc.ABCMeta):
+    """Base of pika's abstract classes (an ABCMeta class with nothing of its own)."""
 
 SOCKET_ERROR = OSError
 

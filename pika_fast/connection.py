@@ -39,8 +39,7 @@ class Connection(_protocol.ConnectionHandler):
     """The callback-style connection, I/O-free: adapters subclass it (pika's contract).
 
     An adapter calls :meth:`_on_stream_connected`, :meth:`_on_data_available` and
-    :meth:`_on_stream_terminated`, and implements ``_adapter_emit``,
-    ``_adapter_call_later``, ``_adapter_remove_timeout`` and ``_adapter_disconnect``.
+    :meth:`_on_stream_terminated`, and implements pika's ``_adapter_*`` hooks (below).
     """
 
     ON_CONNECTION_CLOSED = "_on_connection_closed"
@@ -78,6 +77,8 @@ class Connection(_protocol.ConnectionHandler):
         self._core = self._new_core()
         self._deadline_timer: Any = None
         self._update_secret_callbacks: List[Callable[..., None]] = []
+        if internal_connection_workflow:
+            self._adapter_connect_stream()
 
     def _new_core(self) -> _protocol.ConnectionCore:
         params = self.params
@@ -246,7 +247,7 @@ class Connection(_protocol.ConnectionHandler):
 
     def on_connection_closed(self, error: BaseException) -> None:
         self._disarm_deadline_timer()
-        self._adapter_disconnect()
+        self._adapter_disconnect_stream()
         if not self._opened:
             self._on_open_failed(error)
             return
@@ -313,16 +314,37 @@ class Connection(_protocol.ConnectionHandler):
         self._core.connection_lost(error)
 
     def _flush_soon(self) -> None:
-        """Arrange for the core's output to be written (adapters override)."""
+        """Arrange for the core's output to be written. By default it is handed to
+        ``_adapter_emit_data`` at once; adapters with a transport of their own pull it
+        when the socket is writable instead (see BaseConnection)."""
+        for buffer in self._core.take_output():
+            self._adapter_emit_data(bytes(buffer))
+
+    # pika's adapter contract: a subclass implements these.
+
+    def _adapter_connect_stream(self) -> None:
+        """Start connecting (called by __init__ when the connection runs its own
+        workflow); report with ``_on_stream_connected`` / ``_on_stream_terminated``."""
+        raise NotImplementedError
+
+    def _adapter_disconnect_stream(self) -> None:
+        """Close the stream (the connection is closed or failed)."""
         raise NotImplementedError
 
     def _adapter_call_later(self, delay: float, callback: Callable[[], None]) -> Any:
+        """Run ``callback()`` once after ``delay`` seconds; return a timer reference."""
         raise NotImplementedError
 
     def _adapter_remove_timeout(self, timeout_id: Any) -> None:
+        """Cancel a timer made by ``_adapter_call_later``."""
         raise NotImplementedError
 
-    def _adapter_disconnect(self) -> None:
+    def _adapter_add_callback_threadsafe(self, callback: Callable[[], None]) -> None:
+        """Run ``callback()`` on the connection's loop; callable from any thread."""
+        raise NotImplementedError
+
+    def _adapter_emit_data(self, data: bytes) -> None:
+        """Write ``data`` to the stream."""
         raise NotImplementedError
 
 

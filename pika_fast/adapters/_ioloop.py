@@ -36,6 +36,8 @@ from heapq import heapify, heappop, heappush
 from operator import itemgetter
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
+from pika_fast.adapters.utils.selector_ioloop_adapter import AbstractSelectorIOLoop
+
 LOGGER = logging.getLogger(__name__)
 
 # One of None (best available), 'select', 'poll', 'epoll' or 'kqueue'.
@@ -364,7 +366,7 @@ def _create_poller() -> _PollerBase:
 _FdRecord = Tuple[Callable[[int, int], None], int, int]
 
 
-class IOLoop:
+class IOLoop(AbstractSelectorIOLoop):
     """Single-threaded I/O loop with timers, callbacks and fd handlers.
 
     Only ``add_callback_threadsafe`` (alias ``add_callback``) and ``stop`` may

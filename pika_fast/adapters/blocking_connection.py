@@ -13,7 +13,6 @@ from __future__ import annotations
 import collections
 import functools
 import logging
-import select
 import threading
 import time
 from typing import (Any, Callable, Deque, Dict, Generator, List, Optional, Sequence,
@@ -63,9 +62,9 @@ class _SelectConnectionForBlocking(SelectConnection):
     """The callback connection under a BlockingConnection.
 
     Once open, its output is not left to the loop: the shell writes it synchronously at
-    the end of every call (``_send_all``), so a burst of publishes leaves in one send and
-    nothing waits unsent while the user believes it was sent. Writes hold ``write_lock``,
-    which the heartbeat thread takes too.
+    the end of every call (:meth:`_send_all`), so a burst of publishes leaves in one
+    send and nothing waits unsent while the user believes it was sent. Writes hold
+    ``write_lock``, which the heartbeat thread takes too.
     """
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -75,34 +74,22 @@ class _SelectConnectionForBlocking(SelectConnection):
 
     def _flush_soon(self) -> None:
         if not self.shell_writes:
-            super()._flush_soon()
-
-    def _write(self) -> None:
-        with self.write_lock:
-            super()._write()
+            with self.write_lock:
+                super()._flush_soon()
 
     def _send_all(self) -> None:
-        """Write everything the core holds, waiting for the socket while it is full."""
-        core = self._core
-        if not core.has_output() and not self._pending:
+        """Write everything the core holds, waiting for the socket while it is full;
+        a broker that stops reading meets blocked_connection_timeout."""
+        transport = self._transport
+        if transport is None or not (self._core.has_output() or transport.has_pending):
             return
         with self.write_lock:
-            self._write()
-            if not self._pending:
-                return
-            waiter = select.poll()
-            while self._pending and self._sock is not None:
-                waiter.register(self._fd, select.POLLOUT)
-                deadline = core.blocked_deadline
-                timeout_ms = -1 if deadline is None else \
-                    max(0, int((deadline - _monotonic()) * 1000))
-                ready = waiter.poll(timeout_ms)
-                waiter.unregister(self._fd)
-                if not ready and deadline is not None and _monotonic() >= deadline:
-                    # The broker stopped reading: blocked_connection_timeout ends it.
-                    core.run_deadlines(_monotonic())
-                    return
-                self._write()
+            if not transport.flush_blocking(self._core.blocked_deadline):
+                self._core.run_deadlines(_monotonic())
+
+    def _adapter_disconnect_stream(self) -> None:
+        with self.write_lock:
+            super()._adapter_disconnect_stream()
 
 
 class _HeartbeatSender(threading.Thread):
@@ -123,8 +110,9 @@ class _HeartbeatSender(threading.Thread):
             if not core.heartbeat_frame_due(_monotonic()):
                 continue
             with impl.write_lock:
-                sock = impl._sock
-                if sock is None or impl._pending:
+                transport = impl._transport
+                sock = None if transport is None else transport.socket
+                if sock is None or transport.has_pending:
                     continue  # mid-write: the owner is sending, which counts as traffic
                 try:
                     sock.sendall(_codec.HEARTBEAT_FRAME)
@@ -251,6 +239,7 @@ class BlockingConnection:
     def _raise_if_closed(self) -> None:
         error = self._closed_error
         if error is not None and not isinstance(error, exceptions.ConnectionClosedByClient):
+            self._release()  # the user may never call close() on a lost connection
             raise error
 
     def _ensure_open(self) -> None:
@@ -328,6 +317,7 @@ class BlockingConnection:
     def close(self, reply_code: int = 200, reply_text: str = "Normal shutdown") -> None:
         """Close the channels, then the connection, and wait until it is closed."""
         if self.is_closed:
+            self._release()
             raise exceptions.ConnectionWrongStateError(
                 "Illegal close({}, {!r}) request on {!r} because it was called while "
                 "connection state={}.".format(reply_code, reply_text, self, "CLOSED"))
@@ -350,16 +340,28 @@ class BlockingConnection:
         self._shutdown()
 
     def _shutdown(self) -> None:
-        if self._heartbeat_sender is not None:
-            self._heartbeat_sender.stopped.set()
         impl = self._impl
         if not impl.is_closed:
             impl._core.connection_lost(exceptions.ConnectionClosedByClient(200, "Normal shutdown"))
-        impl._adapter_disconnect()
-        impl.ioloop.close()
+        self._release()
+
+    def _release(self) -> None:
+        """Free the socket, the loop's wake-up pair and the heartbeat thread (idempotent;
+        never from inside the loop's own dispatch)."""
+        if self._heartbeat_sender is not None:
+            self._heartbeat_sender.stopped.set()
+        impl = self._impl
+        impl._adapter_disconnect_stream()
+        loop = impl.ioloop
+        if not self._pump_lock.acquire(blocking=False):
+            return  # another thread is in the loop: it releases on its way out
+        try:
+            loop.close()
+        finally:
+            self._pump_lock.release()
 
     def process_data_events(self, time_limit: Optional[float] = 0) -> None:
-        """Do I/O and run callbacks for up to ``time_limit`` seconds.
+        """Do I/O and run callbacks; return once some ran or ``time_limit`` passed.
 
         ``0`` handles what is ready now; ``None`` waits until at least one callback ran.
         """
@@ -388,8 +390,10 @@ class BlockingConnection:
                 idle = not self._events and not self._ready
                 self._poll(max(0.0, deadline - _monotonic()) if idle else 0)
                 self._raise_if_closed()
-                self._dispatch()
-                if _monotonic() >= deadline:
+                # time_limit is an upper bound, as in pika: return once callbacks ran
+                # (an RPC loop ``while not reply: process_data_events(1)`` must not sit
+                # out the rest of the second after its reply arrived).
+                if self._dispatch() or _monotonic() >= deadline:
                     break
         finally:
             self._dispatching = False
@@ -487,16 +491,35 @@ class BlockingConnection:
 
 class _ConsumerInfo:
     """Where a consumer's deliveries go in the shell: the user's callback, or the
-    consume() generator's buffer."""
+    consume() generator's buffer (``queue``). pika's private name and attributes:
+    tracing instrumentations read and replace ``on_message_callback``."""
 
-    __slots__ = ("tag", "callback", "auto_ack", "queue")
+    __slots__ = ("consumer_tag", "on_message_callback", "auto_ack", "queue")
 
-    def __init__(self, tag: str, callback: Optional[Callable[..., None]], auto_ack: bool,
-                 queue: Optional[Deque[Message]]) -> None:
-        self.tag = tag
-        self.callback = callback
+    def __init__(self, consumer_tag: str, on_message_callback: Optional[Callable[..., None]],
+                 auto_ack: bool, queue: Optional[Deque[Message]]) -> None:
+        self.consumer_tag = consumer_tag
+        self.on_message_callback = on_message_callback
         self.auto_ack = auto_ack
         self.queue = queue
+
+
+class _QueueConsumerGeneratorInfo:
+    """The consume() generator's state under pika's private name: instrumentations
+    import it and wrap ``__init__`` to proxy ``pending_events``."""
+
+    def __init__(self, params: Tuple[Any, ...], consumer_tag: Optional[str]) -> None:
+        self.params = params
+        self.consumer_tag = consumer_tag
+        self.pending_events: Deque[Message] = collections.deque()
+
+
+class _ConsumerDeliveryEvt:
+    """pika's private delivery-event class, importable for instrumentations that check
+    against it; pika_fast queues plain (method, properties, body) tuples."""
+
+    def __init__(self, method: Any, properties: Any, body: Any) -> None:
+        self.method, self.properties, self.body = method, properties, body
 
 
 class BlockingChannel:
@@ -531,7 +554,7 @@ class BlockingChannel:
         if info.queue is not None:
             info.queue.append((method, properties, body))
         else:
-            self._connection._events.append((info.callback,  # type: ignore[arg-type]
+            self._connection._events.append((info.on_message_callback,  # type: ignore[arg-type]
                                              (self, method, properties, body)))
 
     def _on_impl_return(self, _impl_channel: Any, method: Any, properties: Any,
@@ -753,8 +776,11 @@ class BlockingChannel:
         kept = []
         events = self._connection._events
         for callback, args in events:
-            if (callback is info.callback and len(args) == 4 and args[0] is self
-                    and args[1].consumer_tag == consumer_tag):
+            # By tag, not callback identity: on_message_callback may have been swapped
+            # (instrumentations) since the delivery was queued.
+            if (len(args) == 4 and args[0] is self and
+                    isinstance(args[1], spec.Basic.Deliver) and
+                    args[1].consumer_tag == consumer_tag):
                 pending.append((args[1], args[2], args[3]))
             else:
                 kept.append((callback, args))
@@ -798,9 +824,11 @@ class BlockingChannel:
         """Yield (method, properties, body) from ``queue``; (None, None, None) on inactivity."""
         params = (queue, auto_ack, exclusive, arguments)
         if self._generator is None:
-            buffer: Deque[Message] = collections.deque()
+            generator_info = _QueueConsumerGeneratorInfo(params, consumer_tag)
+            buffer: Deque[Message] = generator_info.pending_events  # maybe instrumented
             tag = self._consume(queue, None, buffer, auto_ack, exclusive, consumer_tag,
                                 arguments)
+            generator_info.consumer_tag = tag
             self._generator = self._consumer_infos[tag]
             self._generator_params = params
         elif params != self._generator_params:
@@ -848,9 +876,9 @@ class BlockingChannel:
         if info is None:
             return 0
         self._generator = None
-        if self.is_open and info.tag in self._core.consumers:
-            self._call(lambda done: self._impl.basic_cancel(info.tag, done))
-        self._consumer_infos.pop(info.tag, None)
+        if self.is_open and info.consumer_tag in self._core.consumers:
+            self._call(lambda done: self._impl.basic_cancel(info.consumer_tag, done))
+        self._consumer_infos.pop(info.consumer_tag, None)
         if info.auto_ack:
             info.queue.clear()  # type: ignore[union-attr]
         else:

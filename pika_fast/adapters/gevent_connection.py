@@ -12,6 +12,8 @@ from typing import Any, Callable, Deque, Dict, Optional, Sequence
 
 from pika_fast.adapters._optional import require
 from pika_fast.adapters.base_connection import BaseConnection
+from pika_fast.adapters.utils import nbio_interface
+from pika_fast.adapters.utils.selector_ioloop_adapter import SelectorIOServicesAdapter
 from pika_fast.connection import Parameters
 
 gevent = require("gevent", "gevent", "GeventConnection")
@@ -128,19 +130,13 @@ class GeventConnection(BaseConnection):
                  custom_ioloop: Any = None,
                  internal_connection_workflow: bool = True) -> None:
         super().__init__(parameters, on_open_callback, on_open_error_callback,
-                         on_close_callback, _as_loop(custom_ioloop),
+                         on_close_callback, self._make_nbio(custom_ioloop),
                          internal_connection_workflow)
 
     @classmethod
-    def create_connection(cls, connection_configs: Sequence[Parameters],
-                          on_done: Callable[[Any], None], custom_ioloop: Any = None,
-                          workflow: Any = None) -> Any:
-        """As BaseConnection.create_connection, on gevent's hub by default."""
-        return super().create_connection(connection_configs, on_done,
-                                         _as_loop(custom_ioloop), workflow)
-
-
-def _as_loop(custom_ioloop: Any) -> _GeventIOLoop:
-    if isinstance(custom_ioloop, _GeventIOLoop):
-        return custom_ioloop
-    return _GeventIOLoop(custom_ioloop)
+    def _make_nbio(cls, custom_ioloop: Any) -> nbio_interface.AbstractIOServices:
+        if isinstance(custom_ioloop, nbio_interface.AbstractIOServices):
+            return custom_ioloop
+        if not isinstance(custom_ioloop, _GeventIOLoop):
+            custom_ioloop = _GeventIOLoop(custom_ioloop)
+        return SelectorIOServicesAdapter(custom_ioloop)

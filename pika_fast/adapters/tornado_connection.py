@@ -1,16 +1,18 @@
 """TornadoConnection: pika's callback API on tornado's IOLoop (``pika_fast[tornado]``).
 
-Tornado's IOLoop already offers the surface BaseConnection drives (``add_handler``,
-``update_handler``, ``remove_handler``, ``call_later``, ``remove_timeout`` and the
-READ/WRITE/ERROR masks), so it is used as it is; ``connection.ioloop`` is that loop,
-as in pika.
+Tornado's IOLoop has the selector-loop surface (``add_handler``, ``update_handler``,
+``remove_handler``, ``call_later``, ``remove_timeout``, ``add_callback`` and the
+READ/WRITE/ERROR masks), so the shared SelectorIOServicesAdapter serves it;
+``connection.ioloop`` is that loop, as in pika.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, Callable, Optional
 
 from pika_fast.adapters._optional import require
 from pika_fast.adapters.base_connection import BaseConnection
+from pika_fast.adapters.utils import nbio_interface
+from pika_fast.adapters.utils.selector_ioloop_adapter import SelectorIOServicesAdapter
 from pika_fast.connection import Parameters
 
 _tornado_ioloop = require("tornado.ioloop", "tornado", "TornadoConnection")
@@ -27,16 +29,13 @@ class TornadoConnection(BaseConnection):
                  on_close_callback: Optional[Callable[..., None]] = None,
                  custom_ioloop: Any = None,
                  internal_connection_workflow: bool = True) -> None:
-        loop = custom_ioloop if custom_ioloop is not None else \
-            _tornado_ioloop.IOLoop.current()
         super().__init__(parameters, on_open_callback, on_open_error_callback,
-                         on_close_callback, loop, internal_connection_workflow)
+                         on_close_callback, self._make_nbio(custom_ioloop),
+                         internal_connection_workflow)
 
     @classmethod
-    def create_connection(cls, connection_configs: Sequence[Parameters],
-                          on_done: Callable[[Any], None], custom_ioloop: Any = None,
-                          workflow: Any = None) -> Any:
-        """As BaseConnection.create_connection, on tornado's current IOLoop by default."""
-        loop = custom_ioloop if custom_ioloop is not None else \
-            _tornado_ioloop.IOLoop.current()
-        return super().create_connection(connection_configs, on_done, loop, workflow)
+    def _make_nbio(cls, custom_ioloop: Any) -> nbio_interface.AbstractIOServices:
+        if isinstance(custom_ioloop, nbio_interface.AbstractIOServices):
+            return custom_ioloop
+        return SelectorIOServicesAdapter(custom_ioloop if custom_ioloop is not None
+                                         else _tornado_ioloop.IOLoop.current())

@@ -476,7 +476,7 @@ class TwistedConnectionAdapter(Connection):
     def _adapter_add_callback_threadsafe(self, callback: Callable[[], None]) -> None:
         self._reactor.callFromThread(callback)
 
-    def _adapter_disconnect(self) -> None:
+    def _adapter_disconnect_stream(self) -> None:
         transport = self._transport
         if transport is not None:
             self._write()  # a final Close/CloseOk leaves before the stream goes

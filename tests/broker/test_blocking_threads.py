@@ -285,7 +285,17 @@ def test_basic_get_with_no_ack_as_pika_0x_wrote_it(amqp_url, names, no_ack):
         assert body == b"old get"
         ch.close()  # an unacked message goes back to the queue; an auto-acked one does not
         ch = conn.channel()
-        left = ch.queue_declare(queue, passive=True).method.message_count
+        # The broker requeues a closed channel's unacked message asynchronously: an
+        # immediate passive declare may not count it yet.
+        deadline = time.monotonic() + 5
+        while True:
+            left = ch.queue_declare(queue, passive=True).method.message_count
+            if left == (0 if no_ack else 1) or time.monotonic() > deadline:
+                break
+            conn.sleep(0.05)
+        if no_ack:
+            conn.sleep(0.2)  # and an auto-acked one must not come back
+            left = ch.queue_declare(queue, passive=True).method.message_count
         assert left == (0 if no_ack else 1)
     finally:
         conn.close()

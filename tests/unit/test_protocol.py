@@ -1263,7 +1263,7 @@ class FakeConnection(Connection):
     def __init__(self, **params: Any) -> None:
         self.timers: List[Any] = []
         self.disconnected = 0
-        super().__init__(ConnectionParameters(**params))
+        super().__init__(ConnectionParameters(**params), internal_connection_workflow=False)
 
     def _flush_soon(self) -> None:
         """Output stays in the core until the test takes it."""
@@ -1279,9 +1279,6 @@ class FakeConnection(Connection):
     def _adapter_remove_timeout(self, timeout_id: Any) -> None:
         if timeout_id in self.timers:
             self.timers.remove(timeout_id)
-
-    def _adapter_disconnect(self) -> None:
-        self.disconnected += 1
 
     def _adapter_disconnect_stream(self) -> None:
         self.disconnected += 1
