@@ -264,11 +264,13 @@ class HostileServer:
             if not peer.client_closed:
                 peer.until_closed()
 
-    def wait_client_closed(self, timeout: float = 10.0) -> bool:
-        """Whether every client that connected has closed its socket (waits)."""
+    def wait_client_closed(self, timeout: float = 10.0,
+                           sleep: Callable[[float], Any] = time.sleep) -> bool:
+        """Whether every client that connected has closed its socket (waits, with
+        ``sleep``: gevent's lets the hub finish closing a gevent socket)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.peers and all(p.client_closed for p in self.peers):
                 return True
-            time.sleep(0.02)
+            sleep(0.02)
         return bool(self.peers) and all(p.client_closed for p in self.peers)
