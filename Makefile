@@ -5,10 +5,15 @@ PY := $(VENV)/bin/python
 SHARED_JSON ?= ../shared/amqp/amqp-rabbitmq-0.9.1.json
 TEST_DEPS := "pytest>=7" "hypothesis>=6" "pika==1.4.4" "mypy==2.4.1" "tornado>=6" "twisted>=22" "gevent>=22"
 BUILD_DEPS := "Cython==3.3.1" "setuptools>=68" wheel
+# Only for `make fuzz` and `make asan`, never part of the normal test dependencies.
+FUZZ_DEPS := "atheris>=2.3"
+FUZZ_SECONDS ?= 60
+ASAN_FUZZ_SECONDS ?= 20
+ASAN_DIR := build/asan
 export PYTHONPATH := $(CURDIR)
 
 .PHONY: venv build build-pure broker test typecheck test-compiled test-pure spec spec-check \
-        bench-codec bench demo clean
+        bench-codec bench demo clean fuzz fuzz-deps asan
 
 $(VENV)/.deps: pyproject.toml Makefile
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -56,6 +61,41 @@ bench-codec: build
 # End to end against the local broker: pika 1.4.4, pika_fast and a raw-socket ceiling.
 bench: build broker
 	$(PY) benchmarks/e2e.py $(BENCH_ARGS)
+
+# Coverage-guided fuzzing of the frame reader, table and properties decoders: both
+# twins on every input, FUZZ_SECONDS per target (corpus and findings under build/fuzz).
+fuzz-deps: venv
+	$(PY) -m pip install -q $(FUZZ_DEPS)
+
+fuzz: build fuzz-deps
+	$(PY) fuzz/run.py --seconds $(FUZZ_SECONDS)
+
+# The compiled codec built with AddressSanitizer and UndefinedBehaviorSanitizer in a
+# copy of the sources under build/asan (the normal in-place build is left alone), then
+# the codec tests and a short fuzz run against it. Python's own allocations go through
+# malloc so ASan sees overruns of the bytes objects the codec fills; leak detection is
+# off because the interpreter does not free everything at exit.
+ASAN_ENV = LD_PRELOAD=$$($(CC) -print-file-name=libasan.so) \
+	ASAN_OPTIONS=detect_leaks=0:abort_on_error=1:halt_on_error=1 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 PYTHONMALLOC=malloc \
+	PYTHONPATH=$(CURDIR)/$(ASAN_DIR) PIKA_FAST_REQUIRE_EXTENSIONS=1
+
+asan: fuzz-deps
+	rm -rf $(ASAN_DIR) && mkdir -p $(ASAN_DIR)
+	cp -r pika_fast src_pyx tests fuzz setup.py pyproject.toml $(ASAN_DIR)/
+	rm -f $(ASAN_DIR)/pika_fast/*.so $(ASAN_DIR)/src_pyx/*.c
+	cd $(ASAN_DIR) && PYTHONPATH= PIKA_FAST_REQUIRE_EXTENSIONS=1 \
+	  CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined -O1 -g" \
+	  LDFLAGS="-fsanitize=address,undefined" \
+	  $(abspath $(PY)) setup.py -q build_ext --inplace
+	nm -D $(ASAN_DIR)/pika_fast/_codec_c*.so | grep -q __asan_init
+	cd $(ASAN_DIR) && env -u PIKA_FAST_NO_EXTENSIONS $(ASAN_ENV) $(abspath $(PY)) -c \
+	  "import pika_fast, sys; assert pika_fast.codec_backend() == 'cython'; \
+	   assert '$(ASAN_DIR)' in pika_fast._codec._impl.__file__; print('asan codec:', pika_fast._codec._impl.__file__)"
+	cd $(ASAN_DIR) && env -u PIKA_FAST_NO_EXTENSIONS $(ASAN_ENV) $(abspath $(PY)) -m pytest tests/codec -q -x -p no:cacheprovider
+	cd $(ASAN_DIR) && env -u PIKA_FAST_NO_EXTENSIONS $(ASAN_ENV) $(abspath $(PY)) fuzz/run.py \
+	  --seconds $(ASAN_FUZZ_SECONDS) --workdir $(CURDIR)/$(ASAN_DIR)/fuzz-work
+	@echo "asan: codec tests and fuzz run clean under ASan+UBSan"
 
 clean:
 	rm -rf build dist *.egg-info src_pyx/*.c pika_fast/*.so

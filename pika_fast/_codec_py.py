@@ -761,6 +761,9 @@ class FrameReader:
                 elif frame_type == spec.FRAME_HEADER:
                     self._on_header(units, channel_number, start, end)
                 elif frame_type == spec.FRAME_HEARTBEAT:
+                    if channel_number:  # the spec allows heartbeats on channel 0 only
+                        raise exceptions.InvalidFrameError(
+                            f"Malformed frame: heartbeat on channel {channel_number}")
                     units.append((0, None, None, None))
                 elif frame_type == -1:
                     buf = self._buf
@@ -817,9 +820,8 @@ class FrameReader:
                 f"body frame on channel {channel_number} without a content header")
         received = state[4] + end - start
         if received > state[2]:
-            raise exceptions.InvalidFrameError(
-                f"Malformed frame: body on channel {channel_number} exceeds its declared "
-                f"size of {state[2]} bytes")
+            # pika's class for it; the message says what arrived and what was announced
+            raise exceptions.BodyTooLongError(received, state[2])
         chunks = state[3]
         if received == state[2] and not chunks:
             body = self._buf[start:end]

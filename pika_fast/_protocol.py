@@ -132,6 +132,9 @@ class ConnectionCore:
         self._wbuf = bytearray()
         self._wlist: List[Any] = []  # large bodies, queued uncopied after _wbuf's bytes
         self.channels: Dict[int, "ChannelCore"] = {}
+        # Every channel number opened on this connection: a frame for one of them may
+        # trail its close, a frame for any other is a protocol violation.
+        self._used_channel_numbers: set = set()
         self.last_received = 0.0
         self.last_sent = 0.0
         self.blocked = False
@@ -356,6 +359,11 @@ class ConnectionCore:
                 channel = channels.get(channel_number)
                 if channel is not None:
                     channel.unit_received(unit[1], unit[2], unit[3])
+                elif channel_number not in self._used_channel_numbers:
+                    self._stream_corrupt(exceptions.UnexpectedFrameError(
+                        f"{getattr(unit[1], 'NAME', 'frame')} for channel {channel_number}, "
+                        "which was never opened"), 504, "CHANNEL_ERROR")
+                    return
                 else:
                     LOGGER.warning("Frame for unknown channel %d: %r", channel_number, unit[1])
             elif unit[1] is not None:
@@ -369,16 +377,18 @@ class ConnectionCore:
             except exceptions.AMQPError as exc:
                 self._stream_corrupt(exc)
 
-    def _stream_corrupt(self, error: exceptions.AMQPError) -> None:
-        """The byte stream cannot be parsed any further: the connection is over."""
+    def _stream_corrupt(self, error: exceptions.AMQPError, reply_code: int = 501,
+                        reply_name: str = "FRAME_ERROR") -> None:
+        """The byte stream cannot be parsed any further (or broke the protocol): the
+        connection is over."""
         if self.state == CONNECTION_PROTOCOL:
             # Whatever answered our protocol header does not speak AMQP 0-9-1 (a TLS
             # port, an HTTP server, ...).
             self._terminate(exceptions.IncompatibleProtocolError(repr(error)))
             return
         if self.state in (CONNECTION_OPEN, CONNECTION_CLOSING):
-            self.send_method(0, spec.Connection.Close(501, f"FRAME_ERROR - {error}"[:255],
-                                                      0, 0))
+            self.send_method(0, spec.Connection.Close(
+                reply_code, f"{reply_name} - {error}"[:255], 0, 0))
             self.handler.on_output()
         lost = exceptions.StreamLostError(f"Stream connection lost: {error!r}")
         lost.__cause__ = error
@@ -453,6 +463,13 @@ class ConnectionCore:
             self.credentials.erase_credentials()
 
     def _on_tune(self, method: Any) -> None:
+        if 0 < method.frame_max < spec.FRAME_MIN_SIZE:
+            # pika 1.4.4 fails here too (its frame_max check), as access denied while
+            # tuning; the reason is stated plainly.
+            self._terminate(exceptions.ProbableAccessDeniedError(
+                f"Connection.Tune from the server has frame_max={method.frame_max}, below "
+                f"the AMQP 0-9-1 minimum of {spec.FRAME_MIN_SIZE}"))
+            return
         self.channel_max = negotiate(self.client_channel_max, method.channel_max) or 65535
         self.frame_max = negotiate(self.client_frame_max, method.frame_max)
         heartbeat = self.client_heartbeat
@@ -494,6 +511,7 @@ class ConnectionCore:
             raise exceptions.InvalidChannelNumber(channel_number)
         channel = ChannelCore(self, channel_number, handler)
         self.channels[channel_number] = channel
+        self._used_channel_numbers.add(channel_number)
         self.send_method(channel_number, spec.Channel.Open())
         return channel
 

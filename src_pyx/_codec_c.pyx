@@ -102,6 +102,7 @@ cdef object _AMQPError = _exceptions.AMQPError
 cdef object _InvalidFrameError = _exceptions.InvalidFrameError
 cdef object _FrameTooLargeError = _exceptions.FrameTooLargeError
 cdef object _UnexpectedFrameError = _exceptions.UnexpectedFrameError
+cdef object _BodyTooLongError = _exceptions.BodyTooLongError
 cdef object _MessageDecodeError = _exceptions.MessageDecodeError
 cdef object _InvalidFieldTypeException = _exceptions.InvalidFieldTypeException
 cdef object _UnsupportedAMQPFieldException = _exceptions.UnsupportedAMQPFieldException

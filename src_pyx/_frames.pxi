@@ -943,6 +943,9 @@ cdef class FrameReader:
                 elif frame_type == FRAME_HEADER:
                     self._on_header(units)
                 elif frame_type == FRAME_HEARTBEAT:
+                    if self._channel:  # the spec allows heartbeats on channel 0 only
+                        raise _InvalidFrameError(
+                            f"Malformed frame: heartbeat on channel {self._channel}")
                     units.append(_HEARTBEAT_UNIT)
                 elif frame_type == SCAN_INCOMPLETE:
                     break
@@ -1078,9 +1081,7 @@ cdef class FrameReader:
             raise _UnexpectedFrameError(
                 f"body frame on channel {channel_number} without a content header")
         if <uint64_t>(content.received + n) > content.body_size:
-            raise _InvalidFrameError(
-                f"Malformed frame: body on channel {channel_number} exceeds its declared "
-                f"size of {content.body_size} bytes")
+            raise _BodyTooLongError(content.received + n, content.body_size)
         if content.received == 0 and content.body == NULL and <uint64_t>n == content.body_size:
             body = PyBytes_FromStringAndSize(<const char *>self._data + start, n)
         else:

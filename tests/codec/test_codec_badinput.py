@@ -352,10 +352,12 @@ def test_method_while_content_is_expected(codec):
 def test_body_longer_than_announced(codec):
     reader = _reader_with(codec, DELIVER_FRAME, header_frame(1, 3, b"\x00\x00"),
                           body_frame(1, b"abcd"))
-    raises_exactly(exceptions.InvalidFrameError, reader.read_messages)
+    error = raises_exactly(exceptions.BodyTooLongError, reader.read_messages)
+    assert error.args == (4, 3)
     reader = _reader_with(codec, DELIVER_FRAME, header_frame(1, 3, b"\x00\x00"),
                           body_frame(1, b"ab"), body_frame(1, b"cd"))
-    raises_exactly(exceptions.InvalidFrameError, reader.read_messages)
+    error = raises_exactly(exceptions.BodyTooLongError, reader.read_messages)
+    assert error.args == (4, 3)
 
 
 def test_content_on_another_channel_is_independent(codec):

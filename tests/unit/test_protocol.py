@@ -673,11 +673,26 @@ def test_malformed_frame_when_open_sends_frame_error_close_and_ends():
     assert isinstance(error.__cause__, exceptions.AMQPError)
 
 
-def test_frames_for_unknown_channels_are_logged_and_dropped(caplog):
+def test_frames_for_channels_gone_are_logged_and_dropped(caplog):
     core, handler = open_core()
+    channel, _channel_handler = open_channel(core, 9)
+    channel.close()
+    core.data_received(server_method(9, spec.Channel.CloseOk()), 1.0)
     with caplog.at_level(logging.WARNING, logger="pika_fast._protocol"):
         core.data_received(server_method(9, spec.Channel.OpenOk()), 1.0)
     assert "unknown channel 9" in caplog.text and handler.events == []
+
+
+def test_a_frame_for_a_channel_never_opened_ends_the_connection():
+    """A protocol violation (AMQP's 504 CHANNEL_ERROR); pika 1.4.4 drops it and waits."""
+    core, handler = open_core()
+    core.data_received(server_method(9, spec.Channel.OpenOk()), 1.0)
+    error = handler.events[-1][1]
+    assert type(error) is exceptions.StreamLostError
+    assert type(error.__cause__) is exceptions.UnexpectedFrameError
+    assert "channel 9, which was never opened" in str(error)
+    (close,) = [m for _, m in methods(take(core)) if isinstance(m, spec.Connection.Close)]
+    assert close.reply_code == 504 and close.reply_text.startswith("CHANNEL_ERROR")
 
 
 def test_connection_lost_when_open_is_stream_lost():
