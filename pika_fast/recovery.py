@@ -260,6 +260,16 @@ def _fire(name: str, callback: Optional[Callable[..., None]], *args: Any) -> Non
         LOGGER.exception("Exception in recovery callback %s %r", name, callback)
 
 
+def _without_traceback(error: BaseException) -> BaseException:
+    seen = set()
+    current: Optional[BaseException] = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        current.__traceback__ = None
+        current = current.__cause__ or current.__context__
+    return error
+
+
 def _reply_code(error: BaseException) -> Optional[int]:
     code = getattr(error, "reply_code", None)
     if code is None and error.args and isinstance(error.args[0], int):
@@ -371,8 +381,8 @@ class _Topology:
             except exceptions.ChannelClosedByBroker as exc:
                 if exc.reply_code in _RETRY_REPLY_CODES:
                     raise
-                LOGGER.error("Recovery could not redeclare %s (%r); it is forgotten",
-                             what, exc)
+                LOGGER.error("Recovery could not redeclare %s (%s); it is forgotten",
+                             what, repr(exc))
                 forget()
                 box[0] = open_channel()
                 return None
@@ -515,7 +525,9 @@ class RecoveringBlockingConnection(BlockingConnection):
             _fire("on_unconfirmed", self.recovery_policy.on_unconfirmed, self, [message])
 
     def _begin_outage(self, error: BaseException) -> None:
-        LOGGER.warning("Connection lost (%r); recovering", error)
+        # Formatted now: a log record holding the error would hold the dead
+        # connection (and its sockets) through the traceback's frames.
+        LOGGER.warning("Connection lost (%s); recovering", repr(error))
         self._outage = error
         self._outage_start = _monotonic()
         self._attempts = 0
@@ -555,8 +567,10 @@ class RecoveringBlockingConnection(BlockingConnection):
                 conn = BlockingConnection(self._hosts)
                 self._restore(conn)
             except Exception as exc:  # noqa: BLE001 - every failure is one failed attempt
-                LOGGER.warning("Recovery attempt %d failed: %r", self._attempts, exc)
-                self._attempt_errors.append(exc)
+                LOGGER.warning("Recovery attempt %d failed: %s", self._attempts, repr(exc))
+                # Kept for RecoveryFailedError without its frames: they would keep
+                # the failed attempt's connection (and its sockets) alive.
+                self._attempt_errors.append(_without_traceback(exc))
                 if conn is not None and conn.is_open:
                     try:
                         conn.close()
@@ -717,7 +731,7 @@ class RecoveringBlockingConnection(BlockingConnection):
             try:
                 self._conn.close(reply_code, reply_text)
             except exceptions.AMQPError as exc:
-                LOGGER.debug("close(): %r", exc)
+                LOGGER.debug("close(): %s", repr(exc))
 
     def process_data_events(self, time_limit: Optional[float] = 0) -> None:
         """Do I/O and run callbacks for up to ``time_limit`` seconds (``None``: until at
