@@ -387,12 +387,13 @@ class _Topology:
                 box[0] = open_channel()
                 return None
 
+        # Each call runs at once (no late binding of the loop variables).
         for name, kwargs in exchanges:
             run(f"exchange {name!r}", functools.partial(self.delete_exchange, name),
-                lambda ch, n=name, kw=kwargs: ch.exchange_declare(n, **kw))
+                lambda ch: ch.exchange_declare(name, **kwargs))
         for known, kwargs in queues:
             frame = run(f"queue {known!r}", functools.partial(self.delete_queue, known),
-                        lambda ch, kw=kwargs: ch.queue_declare(**kw))
+                        lambda ch: ch.queue_declare(**kwargs))
             if frame is not None and not kwargs["queue"]:
                 with self.lock:
                     if known in self.queues:
@@ -400,12 +401,11 @@ class _Topology:
         for (dest, source, rkey, _a), args in exchange_bindings:
             run(f"exchange binding {source!r}->{dest!r}",
                 functools.partial(self.unbind_exchange, dest, source, rkey, args),
-                lambda ch, d=dest, s=source, r=rkey, a=args: ch.exchange_bind(d, s, r, a))
+                lambda ch: ch.exchange_bind(dest, source, rkey, args))
         for (known, exchange, rkey, _a), args in queue_bindings:
             run(f"binding of {known!r} to {exchange!r}",
                 functools.partial(self.unbind_queue, known, exchange, rkey, args),
-                lambda ch, q=known, x=exchange, r=rkey, a=args: ch.queue_bind(
-                    self.current(q), x, r, a))
+                lambda ch: ch.queue_bind(self.current(known), exchange, rkey, args))
         try:
             box[0].close()
         except exceptions.AMQPError:
