@@ -56,11 +56,14 @@ from typing import (Any, Callable, Deque, Dict, Generator, List, Optional,
 
 from pika_fast import exceptions, spec
 from pika_fast.adapters.blocking_connection import BlockingChannel, BlockingConnection
+from pika_fast.adapters.thread_safe_connection import Channel as ThreadSafeChannel
+from pika_fast.adapters.thread_safe_connection import Connection as ThreadSafeConnection
 from pika_fast.exchange_type import ExchangeType
 
 __all__ = ["RecoveryPolicy", "RecoveryFailedError", "RecoveryWaitTimeout",
            "UnconfirmedPublishError", "UnconfirmedMessage",
-           "RecoveringBlockingConnection", "RecoveringBlockingChannel"]
+           "RecoveringBlockingConnection", "RecoveringBlockingChannel",
+           "RecoveringConnection", "RecoveringChannel", "topology_names"]
 
 LOGGER = logging.getLogger(__name__)
 _monotonic = time.monotonic
@@ -1433,3 +1436,782 @@ def topology_names(connection: Any) -> Dict[str, str]:
     """For a recovering connection: the server-named queues renamed by recoveries,
     ``{name the application knows: name on the current connection}``."""
     return dict(connection._topology.names)
+
+
+# ---------------------------------------------------------- thread-safe adapter
+
+_READY_POLL = 0.05
+
+
+class RecoveringConnection(ThreadSafeConnection):
+    """A thread-safe :class:`~pika_fast.Connection` that recovers from connection loss.
+
+    Made by ``pika_fast.Connection(parameters, ..., recovery=RecoveryPolicy(...))``. It
+    owns a plain ``Connection`` and replaces it when the connection is lost; recovery
+    runs on a thread of its own (``pika_fast-recovery``), so callers in other threads
+    only wait: publishes at most ``publish_timeout``, RPCs their own ``timeout``.
+    In confirm mode each channel keeps the publishes the broker has not confirmed
+    yet; the ones still unconfirmed when the connection is lost are reported to
+    ``on_unconfirmed`` (never sent again).
+    """
+
+    def __init__(self, parameters: Any = None,
+                 on_open_error_callback: Optional[Callable[..., None]] = None,
+                 on_close_callback: Optional[Callable[..., None]] = None,
+                 timeout: Optional[float] = 10, work_queue_maxsize: int = 1000,
+                 work_queue_put_timeout: Optional[float] = 30.0,
+                 recovery: Optional[RecoveryPolicy] = None) -> None:
+        # Connection.__init__ is deliberately not run: this object delegates.
+        if not isinstance(recovery, RecoveryPolicy):
+            raise TypeError(f"recovery must be a RecoveryPolicy, not {recovery!r}")
+        self.recovery_policy = recovery
+        self.work_queue_maxsize = work_queue_maxsize
+        self.work_queue_put_timeout = work_queue_put_timeout
+        self._timeout = timeout
+        if parameters is None:
+            from pika_fast.connection import ConnectionParameters
+            candidates: List[Any] = [ConnectionParameters()]
+        elif isinstance(parameters, (list, tuple)):
+            candidates = list(parameters)
+        else:
+            candidates = [parameters]
+        self._hosts = _attempt_parameters(recovery.hosts or candidates)
+        self._topology = _Topology()
+        self._rlock = threading.RLock()
+        self._rchannels: List[RecoveringChannel] = []
+        self._close_cbs: List[Callable[..., None]] = []
+        if on_close_callback is not None:
+            self._close_cbs.append(on_close_callback)
+        self._blocked_cbs: List[Callable[..., None]] = []
+        self._unblocked_cbs: List[Callable[..., None]] = []
+        self._user_closed = False
+        self._fatal: Optional[BaseException] = None
+        self._ready = threading.Event()  # set while a live inner connection is in place
+        self._recovery_thread: Optional[threading.Thread] = None
+        self._finished = threading.Event()  # closed for good, close callbacks run
+        self.generation = 1
+        self._inner = self._make_inner(list(candidates), on_open_error_callback, timeout, 1)
+        self._ready.set()
+
+    # ------------------------------------------------------------ internals
+
+    def _make_inner(self, configs: List[Any], on_open_error_callback: Any,
+                    timeout: Optional[float], generation: int) -> ThreadSafeConnection:
+        inner = ThreadSafeConnection(configs, on_open_error_callback=on_open_error_callback,
+                                     timeout=timeout,
+                                     work_queue_maxsize=self.work_queue_maxsize,
+                                     work_queue_put_timeout=self.work_queue_put_timeout)
+        inner.add_on_close_callback(
+            lambda _c, reason: self._on_inner_closed(generation, reason))
+        inner.add_on_connection_blocked_callback(
+            lambda _c, frame: self._relay(self._blocked_cbs, frame))
+        inner.add_on_connection_unblocked_callback(
+            lambda _c, frame: self._relay(self._unblocked_cbs, frame))
+        return inner
+
+    def _relay(self, callbacks: List[Callable[..., None]], frame: Any) -> None:
+        for callback in list(callbacks):
+            callback(self, frame)
+
+    def _recoverable(self, reason: BaseException) -> bool:
+        if isinstance(reason, exceptions.ConnectionClosedByClient):
+            return False
+        if isinstance(reason, exceptions.ConnectionClosedByBroker):
+            return reason.reply_code in RECOVERABLE_REPLY_CODES
+        return True
+
+    def _on_inner_closed(self, generation: int, reason: BaseException) -> None:
+        """The inner connection's close callback (on its worker thread)."""
+        with self._rlock:
+            if generation != self.generation or self._user_closed or self._fatal:
+                return
+            self._ready.clear()
+            if not self._recoverable(reason):
+                self._fatal = reason
+                self._end(reason)
+                return
+            thread = threading.Thread(target=self._recover, args=(reason,),
+                                      name="pika_fast-recovery", daemon=True)
+            self._recovery_thread = thread
+        thread.start()
+
+    def _end(self, reason: BaseException) -> None:
+        for chan in self._rchannels:
+            chan._gone = True
+        for callback in list(self._close_cbs):
+            _fire("on_close_callback", callback, self, reason)
+        self._finished.set()
+
+    def _recover(self, error: BaseException) -> None:
+        """The recovery thread: report the loss, then reconnect until done or given up."""
+        policy = self.recovery_policy
+        LOGGER.warning("Connection lost (%s); recovering", repr(error))
+        started = _monotonic()
+        # Each channel's close callback runs after the confirms queued before it, so
+        # what it finds outstanding then is what the loss left unconfirmed.
+        unconfirmed: List[UnconfirmedMessage] = []
+        for chan in list(self._rchannels):
+            unconfirmed.extend(chan._await_loss(10.0))
+        _fire("on_connection_lost", policy.on_connection_lost, self, error)
+        if unconfirmed:
+            unconfirmed.sort(key=lambda m: (m.channel_number, m.seq_no))
+            _fire("on_unconfirmed", policy.on_unconfirmed, self, unconfirmed)
+        attempts = 0
+        errors: List[BaseException] = []
+        inner: Optional[ThreadSafeConnection] = None
+        while not self._user_closed:
+            attempts += 1
+            inner = None
+            try:
+                inner = self._make_inner(self._hosts, None, self._timeout,
+                                         self.generation + 1)
+                self._restore(inner)
+            except Exception as exc:  # noqa: BLE001 - every failure is one failed attempt
+                LOGGER.warning("Recovery attempt %d failed: %s", attempts, repr(exc))
+                errors.append(_without_traceback(exc))
+                if inner is not None:
+                    inner.abort()
+                if policy.gave_up(attempts, _monotonic() - started):
+                    failed = RecoveryFailedError(
+                        f"Connection recovery gave up after {attempts} attempt(s) in "
+                        f"{_monotonic() - started:.1f} s; lost because {error!r}; last "
+                        f"attempt: {exc!r}", error, errors)
+                    with self._rlock:
+                        if self._user_closed:
+                            return
+                        self._fatal = failed
+                    _fire("on_recovery_failed", policy.on_recovery_failed, self, failed)
+                    self._end(failed)
+                    return
+                deadline = _monotonic() + policy.retry_delay(attempts)
+                while _monotonic() < deadline and not self._user_closed:
+                    time.sleep(min(_READY_POLL, max(0.0, deadline - _monotonic())))
+                continue
+            LOGGER.info("Connection recovered after %d attempt(s)", attempts)
+            _fire("on_recovered", policy.on_recovered, self)
+            return
+        if inner is not None:
+            inner.abort()
+
+    def _restore(self, inner: ThreadSafeConnection) -> None:
+        channels = [c for c in self._rchannels if not c._gone]
+        inners = [chan._reopen(inner) for chan in channels]
+        self._topology.replay(inner.channel)
+        for chan, channel in zip(channels, inners):
+            chan._restore(channel)
+        with self._rlock:
+            if self._user_closed:
+                raise exceptions.ConnectionWrongStateError("closed while recovering")
+            self._inner = inner
+            self.generation += 1
+            for chan, channel in zip(channels, inners):
+                chan._commit(channel)
+            self._ready.set()
+
+    def _wait_ready(self, timeout: Optional[float], publishing: bool = False) -> None:
+        """Wait until a live connection is in place; raise if closed for good."""
+        deadline = None if timeout is None else _monotonic() + timeout
+        while True:
+            if self._user_closed:
+                raise exceptions.ConnectionWrongStateError("Connection is closed")
+            if self._fatal is not None:
+                raise self._fatal
+            if self._ready.is_set():
+                return
+            remaining = None if deadline is None else deadline - _monotonic()
+            if remaining is not None and remaining <= 0:
+                if publishing:
+                    raise RecoveryWaitTimeout(
+                        f"The connection did not recover within publish_timeout="
+                        f"{self.recovery_policy.publish_timeout} s")
+                raise TimeoutError(f"The connection did not recover within {timeout} s")
+            self._ready.wait(_READY_POLL if remaining is None else min(remaining, _READY_POLL))
+
+    def _lost_since(self, generation: int) -> bool:
+        """True when a call made on ``generation`` failed because of a connection loss
+        that recovery deals with."""
+        if self._user_closed or self._fatal is not None:
+            return False
+        if generation != self.generation:
+            return True
+        if self._inner.is_closed:
+            # Until its close callback has run the loss may not be marked yet.
+            if self._ready.is_set():
+                time.sleep(0.01)
+            return True
+        return False
+
+    # ----------------------------------------------------------- public API
+
+    @property
+    def is_recovering(self) -> bool:
+        """True between a loss and the recovery (or giving up)."""
+        return not self._ready.is_set() and not self.is_closed
+
+    def channel(self, channel_number: Optional[int] = None,
+                timeout: Optional[float] = 10) -> "RecoveringChannel":
+        """Open a channel that follows the connection through recoveries."""
+        while True:
+            self._wait_ready(timeout)
+            generation = self.generation
+            try:
+                inner = self._inner.channel(channel_number, timeout)
+                break
+            except Exception as exc:
+                if not self._lost_since(generation):
+                    raise
+        chan = RecoveringChannel(self, inner)
+        with self._rlock:
+            self._rchannels.append(chan)
+        return chan
+
+    def close(self, reply_code: int = 200, reply_text: str = "Normal shutdown",
+              timeout: Optional[float] = 10) -> None:
+        """Close the channels and the connection; ends any recovery."""
+        with self._rlock:
+            if self.is_closed:
+                raise exceptions.ConnectionWrongStateError(
+                    f"Connection is already closed: {self._fatal!r}")
+            self._user_closed = True
+            inner = self._inner
+        for chan in self._rchannels:
+            chan._gone = True
+        if not inner.is_closed:
+            try:
+                inner.close(reply_code, reply_text, timeout)
+            except exceptions.AMQPError as exc:
+                LOGGER.debug("close(): %s", repr(exc))
+        self._join_recovery(timeout)
+        self._end(exceptions.ConnectionClosedByClient(reply_code, reply_text))
+
+    def abort(self, timeout: Optional[float] = 10) -> None:
+        """Close if still open, never raising; returns once the threads are done."""
+        with self._rlock:
+            was_closed = self.is_closed
+            self._user_closed = True
+            inner = self._inner
+        inner.abort(timeout)
+        self._join_recovery(timeout)
+        if not was_closed:
+            self._end(exceptions.ConnectionClosedByClient(200, "Normal shutdown"))
+
+    def _join_recovery(self, timeout: Optional[float]) -> None:
+        thread = self._recovery_thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(10 if timeout is None else max(timeout, 0.1))
+        # An attempt that finished meanwhile may have put a new inner in place.
+        if not self._inner.is_closed:
+            self._inner.abort(timeout)
+
+    def add_callback_threadsafe(self, callback: Callable[[], None]) -> None:
+        """Run ``callback()`` on the I/O thread (waits for a recovery in progress)."""
+        self._wait_ready(self._timeout)
+        self._inner.add_callback_threadsafe(callback)
+
+    def add_on_close_callback(self, callback: Callable[..., None]) -> None:
+        """``callback(connection, reason)`` when the connection closes for good."""
+        self._close_cbs.append(callback)
+
+    def add_on_connection_blocked_callback(self, callback: Callable[..., None]) -> None:
+        """``callback(connection, method_frame)`` on Connection.Blocked."""
+        self._blocked_cbs.append(callback)
+
+    def add_on_connection_unblocked_callback(self, callback: Callable[..., None]) -> None:
+        """``callback(connection, method_frame)`` on Connection.Unblocked."""
+        self._unblocked_cbs.append(callback)
+
+    def update_secret(self, new_secret: str, reason: str,
+                      timeout: Optional[float] = 10) -> Any:
+        """Send Connection.UpdateSecret (and use the new secret when reconnecting)."""
+        for params in self._hosts:
+            try:
+                params.credentials.password = new_secret
+            except AttributeError:
+                pass
+        self._wait_ready(timeout)
+        return self._inner.update_secret(new_secret, reason, timeout)
+
+    @property
+    def is_open(self) -> bool:
+        return not self.is_closed and self._ready.is_set() and self._inner.is_open
+
+    @property
+    def is_closed(self) -> bool:
+        return self._user_closed or self._fatal is not None
+
+    @property
+    def server_properties(self) -> Optional[Dict[str, Any]]:
+        return self._inner.server_properties
+
+    @property
+    def params(self) -> Any:
+        return self._inner.params
+
+    def __enter__(self) -> "RecoveringConnection":
+        return self
+
+    def __exit__(self, exc_type: Any, value: Any, traceback: Any) -> None:
+        if not self.is_closed:
+            self.close()
+
+    def __repr__(self) -> str:
+        state = ("CLOSED" if self.is_closed else "RECOVERING" if self.is_recovering
+                 else "OPEN")
+        return f"<RecoveringConnection {state} generation={self.generation}>"
+
+
+class RecoveringChannel(ThreadSafeChannel):
+    """A channel of a :class:`RecoveringConnection`; it moves to the new connection
+    after a recovery (same number, qos, confirm mode, consumers and callbacks).
+    Delivery tags continue across recoveries; acks for deliveries of a dead
+    connection are dropped silently."""
+
+    def __init__(self, connection: RecoveringConnection, inner: ThreadSafeChannel) -> None:
+        # Channel.__init__ is deliberately not run: this object delegates.
+        self.connection = connection  # type: ignore[assignment]
+        self._rconn = connection
+        self._inner = inner
+        self._number = inner.channel_number
+        self._gone = False
+        self._qos: Optional[Tuple[int, int, bool]] = None
+        self._confirming = False
+        self._ack_nack_cb: Optional[Callable[..., None]] = None
+        self._outstanding: Dict[int, UnconfirmedMessage] = {}
+        self._seq_lock = threading.Lock()
+        self._records: Dict[str, _ConsumerRecord] = {}
+        self._return_cbs: List[Callable[..., None]] = []
+        self._cancel_cbs: List[Callable[..., None]] = []
+        self._close_cbs: List[Callable[..., None]] = []
+        self._tag_offset = 0
+        self._last_tag = 0
+        self._seq_base = 0  # confirm numbers of earlier connections
+        self._loss_done = threading.Event()
+        self._loss_unconfirmed: List[UnconfirmedMessage] = []
+        self._hook(inner, connection.generation)
+
+    # ------------------------------------------------------------ internals
+
+    def _hook(self, inner: ThreadSafeChannel, generation: int) -> None:
+        inner.add_on_return_callback(self._on_inner_return)
+        inner.add_on_cancel_callback(self._on_inner_cancel)
+        inner.add_on_close_callback(
+            lambda _ch, reason: self._on_inner_closed(inner, generation, reason))
+
+    def _on_inner_return(self, _ch: Any, method: Any, properties: Any, body: Any) -> None:
+        for callback in list(self._return_cbs):
+            callback(self, method, properties, body)
+
+    def _on_inner_cancel(self, method_frame: Any) -> None:
+        self._records.pop(method_frame.method.consumer_tag, None)
+        for callback in list(self._cancel_cbs):
+            callback(method_frame)
+
+    def _on_inner_closed(self, inner: Any, generation: int, reason: BaseException) -> None:
+        """On the inner channel's worker, after every confirm queued before the close."""
+        if inner is not self._inner:
+            return
+        if isinstance(reason, (exceptions.ChannelClosedByBroker,
+                               exceptions.ChannelClosedByClient)) or self._rconn.is_closed:
+            self._gone = True
+            for callback in list(self._close_cbs):
+                _fire("on_close_callback", callback, self, reason)
+            self._loss_done.set()
+            return
+        with self._seq_lock:
+            lost = sorted(self._outstanding.values(), key=lambda m: m.seq_no)
+            self._outstanding.clear()
+        self._loss_unconfirmed = lost
+        self._loss_done.set()
+
+    def _await_loss(self, timeout: float) -> List[UnconfirmedMessage]:
+        """Recovery thread: this channel's unconfirmed publishes at the loss."""
+        if self._gone:
+            return []
+        self._loss_done.wait(timeout)
+        lost, self._loss_unconfirmed = self._loss_unconfirmed, []
+        with self._seq_lock:
+            # A close callback that never came (timeout): what is left is unconfirmed.
+            lost.extend(self._outstanding.values())
+            self._outstanding.clear()
+        return lost
+
+    def _on_confirm(self, method_frame: Any) -> None:
+        method = method_frame.method
+        tag = method.delivery_tag + self._seq_base
+        with self._seq_lock:
+            if method.multiple:
+                for seq in [s for s in self._outstanding if s <= tag]:
+                    del self._outstanding[seq]
+            else:
+                self._outstanding.pop(tag, None)
+        if self._ack_nack_cb is not None:
+            self._ack_nack_cb(method_frame)
+
+    def _deliverer(self, record: _ConsumerRecord, offset: int) -> Callable[..., None]:
+        def deliver(_ch: Any, method: Any, properties: Any, body: Any) -> None:
+            if offset:
+                method.delivery_tag += offset
+            self._last_tag = method.delivery_tag
+            record.callback(self, method, properties, body)  # type: ignore[misc]
+        return deliver
+
+    def _reopen(self, conn: ThreadSafeConnection) -> ThreadSafeChannel:
+        try:
+            return conn.channel(self._number)
+        except exceptions.AMQPChannelError:
+            return conn.channel()
+
+    def _restore(self, inner: ThreadSafeChannel) -> None:
+        self._hook(inner, self._rconn.generation + 1)
+        if self._qos is not None:
+            inner.basic_qos(*self._qos)
+        if self._confirming:
+            inner.confirm_delivery(self._on_confirm)
+        offset = self._last_tag
+        topology = self._rconn._topology
+        for record in list(self._records.values()):
+            inner.basic_consume(topology.current(record.queue),
+                                self._deliverer(record, offset),
+                                auto_ack=record.auto_ack, exclusive=record.exclusive,
+                                consumer_tag=record.tag, arguments=record.arguments)
+
+    def _commit(self, inner: ThreadSafeChannel) -> None:
+        with self._seq_lock:
+            if self._confirming:
+                # The broker numbers the new connection's publishes from 1 again.
+                self._seq_base = max(self._seq_base + self._inner.next_publish_seq_no - 1,
+                                     self._seq_base)
+            self._inner = inner
+            self._number = inner.channel_number
+            self._tag_offset = self._last_tag
+            self._loss_done.clear()
+
+    def _run(self, call: Callable[[ThreadSafeChannel], Any], timeout: Optional[float],
+             retry: bool = True) -> Any:
+        rconn = self._rconn
+        while True:
+            rconn._wait_ready(timeout)
+            if self._gone:
+                raise exceptions.ChannelWrongStateError("Channel is closed.")
+            generation = rconn.generation
+            try:
+                return call(self._inner)
+            except Exception as exc:
+                if not rconn._lost_since(generation) or not retry:
+                    raise
+
+    def _inner_tag(self, delivery_tag: int, multiple: bool) -> Optional[int]:
+        if delivery_tag == 0 and multiple:
+            return 0
+        if delivery_tag <= self._tag_offset:
+            return None
+        return delivery_tag - self._tag_offset
+
+    def _settle(self, call: Callable[[ThreadSafeChannel, int], None], delivery_tag: int,
+                multiple: bool) -> None:
+        if self._gone:
+            raise exceptions.ChannelWrongStateError("Channel is closed.")
+        tag = self._inner_tag(delivery_tag, multiple)
+        if tag is None or not self._rconn._ready.is_set():
+            return  # the delivery's connection is gone: the broker requeues it
+        generation = self._rconn.generation
+        try:
+            call(self._inner, tag)
+        except Exception:
+            if not self._rconn._lost_since(generation):
+                raise
+
+    # -------------------------------------------------------- fire and forget
+
+    def basic_publish(self, exchange: str, routing_key: str, body: Any,
+                      properties: Optional[spec.BasicProperties] = None,
+                      mandatory: bool = False,
+                      on_publish: Optional[Callable[[int], None]] = None) -> None:
+        """Publish from any thread; during an outage wait up to ``publish_timeout``.
+        In confirm mode the message is kept until the broker confirms it, and
+        reported to ``on_unconfirmed`` if the connection is lost first."""
+        rconn = self._rconn
+        if exchange == "":
+            routing_key = rconn._topology.current(routing_key)
+        deadline = _monotonic() + rconn.recovery_policy.publish_timeout
+        while True:
+            rconn._wait_ready(max(0.0, deadline - _monotonic()), publishing=True)
+            if self._gone:
+                raise exceptions.ChannelWrongStateError("Channel is closed.")
+            generation = rconn.generation
+            try:
+                if self._confirming:
+                    base = self._seq_base
+
+                    def track(seq_no: int) -> None:
+                        with self._seq_lock:
+                            self._outstanding[seq_no + base] = UnconfirmedMessage(
+                                self._number, seq_no + base, exchange, routing_key, body,
+                                properties, mandatory)
+                        if on_publish is not None:
+                            on_publish(seq_no + base)
+                    self._inner.basic_publish(exchange, routing_key, body, properties,
+                                              mandatory, on_publish=track)
+                else:
+                    self._inner.basic_publish(exchange, routing_key, body, properties,
+                                              mandatory, on_publish=on_publish)
+                return
+            except Exception:
+                # Refused before it was written: safe to send on the new connection.
+                if not rconn._lost_since(generation):
+                    raise
+
+    def basic_ack(self, delivery_tag: int = 0, multiple: bool = False) -> None:
+        """Acknowledge; dropped for a delivery of a dead connection."""
+        self._settle(lambda ch, tag: ch.basic_ack(tag, multiple), delivery_tag, multiple)
+
+    def basic_nack(self, delivery_tag: int = 0, multiple: bool = False,
+                   requeue: bool = True) -> None:
+        """Negatively acknowledge; dropped for a delivery of a dead connection."""
+        self._settle(lambda ch, tag: ch.basic_nack(tag, multiple, requeue), delivery_tag,
+                     multiple)
+
+    def basic_reject(self, delivery_tag: int = 0, requeue: bool = True) -> None:
+        """Reject; dropped for a delivery of a dead connection."""
+        self._settle(lambda ch, tag: ch.basic_reject(tag, requeue), delivery_tag, False)
+
+    # ------------------------------------------------------------------ RPCs
+
+    def basic_qos(self, prefetch_size: int = 0, prefetch_count: int = 0,
+                  global_qos: bool = False, timeout: Optional[float] = 10) -> Any:
+        """Set the prefetch window (re-applied after a recovery)."""
+        result = self._run(lambda ch: ch.basic_qos(prefetch_size, prefetch_count,
+                                                   global_qos, timeout), timeout)
+        self._qos = (prefetch_size, prefetch_count, global_qos)
+        return result
+
+    def basic_consume(self, queue: str, on_message_callback: Callable[..., None],
+                      auto_ack: bool = False, exclusive: bool = False,
+                      consumer_tag: Optional[str] = None,
+                      arguments: Optional[Dict[str, Any]] = None,
+                      timeout: Optional[float] = 10) -> Any:
+        """Start a consumer; re-registered after a recovery (same callback and tag)."""
+        if not callable(on_message_callback):
+            raise TypeError("on_message_callback must be callable")
+        if consumer_tag and consumer_tag in self._records:
+            raise exceptions.DuplicateConsumerTag(consumer_tag)
+        topology = self._rconn._topology
+        tag = consumer_tag or f"ctag{self._number}.{_random_hex()}"
+        record = _ConsumerRecord(tag, topology.known(queue), on_message_callback, auto_ack,
+                                 exclusive, arguments, None)
+
+        def start(ch: ThreadSafeChannel) -> Any:
+            self._records[tag] = record
+            try:
+                return ch.basic_consume(topology.current(queue),
+                                        self._deliverer(record, self._tag_offset),
+                                        auto_ack, exclusive, tag, arguments, timeout)
+            except BaseException:
+                self._records.pop(tag, None)
+                raise
+        return self._run(start, timeout)
+
+    def basic_cancel(self, consumer_tag: str, timeout: Optional[float] = 10) -> Any:
+        """Cancel a consumer (it is not re-registered any more)."""
+        if self._records.pop(consumer_tag, None) is None:
+            return None
+        if not self._rconn._ready.is_set():
+            return None
+        return self._run(lambda ch: ch.basic_cancel(consumer_tag, timeout), timeout,
+                         retry=False)
+
+    def basic_get(self, queue: str, auto_ack: bool = False,
+                  timeout: Optional[float] = 10) -> Tuple[Any, Any, Any]:
+        """Fetch one message, or ``(None, None, None)``."""
+        topology = self._rconn._topology
+
+        def get(ch: ThreadSafeChannel) -> Tuple[Any, Any, Any]:
+            method, properties, body = ch.basic_get(topology.current(queue), auto_ack,
+                                                    timeout)
+            if method is not None:
+                if self._tag_offset:
+                    method.delivery_tag += self._tag_offset
+                self._last_tag = method.delivery_tag
+            return method, properties, body
+        return self._run(get, timeout)
+
+    def confirm_delivery(self, ack_nack_callback: Optional[Callable[..., None]] = None,
+                         timeout: Optional[float] = 10) -> Any:
+        """Confirm mode (re-applied after a recovery); ``ack_nack_callback(frame)``
+        gets the broker's frames (its numbering restarts with each connection; the
+        sequence numbers given to ``on_publish`` and ``on_unconfirmed`` continue)."""
+        self._ack_nack_cb = ack_nack_callback
+        result = self._run(lambda ch: ch.confirm_delivery(self._on_confirm, timeout),
+                           timeout)
+        self._confirming = True
+        return result
+
+    def queue_declare(self, queue: str, passive: bool = False, durable: bool = False,
+                      exclusive: bool = False, auto_delete: bool = False,
+                      arguments: Optional[Dict[str, Any]] = None,
+                      timeout: Optional[float] = 10) -> Any:
+        """Declare a queue (re-declared after a recovery unless passive)."""
+        topology = self._rconn._topology
+        result = self._run(lambda ch: ch.queue_declare(
+            topology.current(queue), passive, durable, exclusive, auto_delete, arguments,
+            timeout), timeout)
+        if not passive:
+            topology.add_queue(queue, result.method.queue, dict(
+                durable=durable, exclusive=exclusive, auto_delete=auto_delete,
+                arguments=arguments))
+        return result
+
+    def queue_delete(self, queue: str, if_unused: bool = False, if_empty: bool = False,
+                     timeout: Optional[float] = 10) -> Any:
+        """Delete a queue (and forget it and its bindings)."""
+        topology = self._rconn._topology
+        result = self._run(lambda ch: ch.queue_delete(topology.current(queue), if_unused,
+                                                      if_empty, timeout), timeout)
+        topology.delete_queue(topology.known(queue))
+        return result
+
+    def queue_purge(self, queue: str, timeout: Optional[float] = 10) -> Any:
+        """Purge a queue."""
+        topology = self._rconn._topology
+        return self._run(lambda ch: ch.queue_purge(topology.current(queue), timeout),
+                         timeout)
+
+    def queue_bind(self, queue: str, exchange: str, routing_key: Optional[str] = None,
+                   arguments: Optional[Dict[str, Any]] = None,
+                   timeout: Optional[float] = 10) -> Any:
+        """Bind a queue (re-bound after a recovery)."""
+        topology = self._rconn._topology
+        known = topology.known(queue)
+        if routing_key is None:
+            routing_key = queue
+        result = self._run(lambda ch: ch.queue_bind(topology.current(known), exchange,
+                                                    routing_key, arguments, timeout), timeout)
+        topology.bind_queue(known, exchange, routing_key, arguments)
+        return result
+
+    def queue_unbind(self, queue: str, exchange: Optional[str] = None,
+                     routing_key: Optional[str] = None,
+                     arguments: Optional[Dict[str, Any]] = None,
+                     timeout: Optional[float] = 10) -> Any:
+        """Unbind a queue."""
+        topology = self._rconn._topology
+        known = topology.known(queue)
+        if routing_key is None:
+            routing_key = queue
+        result = self._run(lambda ch: ch.queue_unbind(topology.current(known), exchange,
+                                                      routing_key, arguments, timeout),
+                           timeout)
+        topology.unbind_queue(known, exchange or "", routing_key, arguments)
+        return result
+
+    def exchange_declare(self, exchange: str,
+                         exchange_type: Union[ExchangeType, str] = ExchangeType.direct,
+                         passive: bool = False, durable: bool = False,
+                         auto_delete: bool = False, internal: bool = False,
+                         arguments: Optional[Dict[str, Any]] = None,
+                         timeout: Optional[float] = 10) -> Any:
+        """Declare an exchange (re-declared after a recovery unless passive)."""
+        if isinstance(exchange_type, ExchangeType):
+            exchange_type = exchange_type.value
+        result = self._run(lambda ch: ch.exchange_declare(
+            exchange, exchange_type, passive, durable, auto_delete, internal, arguments,
+            timeout), timeout)
+        if not passive:
+            self._rconn._topology.add_exchange(exchange, dict(
+                exchange_type=exchange_type, durable=durable, auto_delete=auto_delete,
+                internal=internal, arguments=arguments))
+        return result
+
+    def exchange_delete(self, exchange: Optional[str] = None, if_unused: bool = False,
+                        timeout: Optional[float] = 10) -> Any:
+        """Delete an exchange (and forget it)."""
+        result = self._run(lambda ch: ch.exchange_delete(exchange, if_unused, timeout),
+                           timeout)
+        self._rconn._topology.delete_exchange(exchange or "")
+        return result
+
+    def exchange_bind(self, destination: str, source: str, routing_key: str = "",
+                      arguments: Optional[Dict[str, Any]] = None,
+                      timeout: Optional[float] = 10) -> Any:
+        """Bind two exchanges (re-bound after a recovery)."""
+        result = self._run(lambda ch: ch.exchange_bind(destination, source, routing_key,
+                                                       arguments, timeout), timeout)
+        self._rconn._topology.bind_exchange(destination, source, routing_key, arguments)
+        return result
+
+    def exchange_unbind(self, destination: Optional[str] = None,
+                        source: Optional[str] = None, routing_key: str = "",
+                        arguments: Optional[Dict[str, Any]] = None,
+                        timeout: Optional[float] = 10) -> Any:
+        """Unbind two exchanges."""
+        result = self._run(lambda ch: ch.exchange_unbind(destination, source, routing_key,
+                                                         arguments, timeout), timeout)
+        self._rconn._topology.unbind_exchange(destination or "", source or "", routing_key,
+                                              arguments)
+        return result
+
+    def close(self, reply_code: int = 0, reply_text: str = "Normal shutdown",
+              timeout: Optional[float] = 10) -> None:
+        """Close the channel (it is not recovered any more)."""
+        if self.is_closed:
+            raise exceptions.ChannelWrongStateError("Channel is already closed")
+        self._gone = True
+        self._records.clear()
+        if self._rconn._ready.is_set() and self._inner.is_open:
+            self._inner.close(reply_code, reply_text, timeout)
+
+    def abort(self) -> None:
+        """Close if still open, swallowing errors."""
+        try:
+            if self.is_open:
+                self.close()
+        except Exception:  # noqa: BLE001 - abort swallows, by contract
+            LOGGER.debug("RecoveringChannel.abort(): close failed", exc_info=True)
+
+    def add_on_close_callback(self, callback: Callable[..., None]) -> None:
+        """``callback(channel, reason)`` when the channel closes for good."""
+        self._close_cbs.append(callback)
+
+    def add_on_return_callback(self, callback: Callable[..., None]) -> None:
+        """``callback(channel, method, properties, body)`` for returned messages."""
+        self._return_cbs.append(callback)
+
+    def add_on_cancel_callback(self, callback: Callable[..., None]) -> None:
+        """``callback(method_frame)`` when the broker cancels a consumer."""
+        self._cancel_cbs.append(callback)
+
+    @property
+    def channel_number(self) -> int:
+        return self._number
+
+    @property
+    def is_open(self) -> bool:
+        return not self._gone and self._rconn.is_open and self._inner.is_open
+
+    @property
+    def is_closed(self) -> bool:
+        return self._gone or self._rconn.is_closed
+
+    @property
+    def consumer_tags(self) -> List[str]:
+        return list(self._records)
+
+    @property
+    def next_publish_seq_no(self) -> int:
+        """The sequence number the next publish gets in confirm mode (0 before);
+        it continues across recoveries."""
+        if not self._confirming:
+            return 0
+        return self._seq_base + self._inner.next_publish_seq_no
+
+    def __int__(self) -> int:
+        return self._number
+
+    def __repr__(self) -> str:
+        return f"<RecoveringChannel number={self._number} inner={self._inner!r}>"
+
+
+def _random_hex() -> str:
+    import uuid
+
+    return uuid.uuid4().hex
