@@ -1599,13 +1599,19 @@ class RecoveringConnection(ThreadSafeConnection):
         self._topology.replay(inner.channel)
         for chan, channel in zip(channels, inners):
             chan._restore(channel)
+        # Calls (acks included) go to the new channels before their consumers start,
+        # so a delivery is never acknowledged into the old connection.
+        for chan, channel in zip(channels, inners):
+            chan._commit(channel)
+        for chan in channels:
+            chan._start_consumers()
         with self._rlock:
             if self._user_closed:
                 raise exceptions.ConnectionWrongStateError("closed while recovering")
             self._inner = inner
             self.generation += 1
             for chan, channel in zip(channels, inners):
-                chan._commit(channel)
+                chan._go_live(channel)
             self._ready.set()
 
     def _wait_ready(self, timeout: Optional[float], publishing: bool = False) -> None:
@@ -1787,15 +1793,16 @@ class RecoveringChannel(ThreadSafeChannel):
         self._seq_base = 0  # confirm numbers of earlier connections
         self._loss_done = threading.Event()
         self._loss_unconfirmed: List[UnconfirmedMessage] = []
-        self._hook(inner, connection.generation)
+        self._live_inner = inner  # the channel whose loss is this channel's loss
+        self._hook(inner)
 
     # ------------------------------------------------------------ internals
 
-    def _hook(self, inner: ThreadSafeChannel, generation: int) -> None:
+    def _hook(self, inner: ThreadSafeChannel) -> None:
         inner.add_on_return_callback(self._on_inner_return)
         inner.add_on_cancel_callback(self._on_inner_cancel)
         inner.add_on_close_callback(
-            lambda _ch, reason: self._on_inner_closed(inner, generation, reason))
+            lambda _ch, reason: self._on_inner_closed(inner, reason))
 
     def _on_inner_return(self, _ch: Any, method: Any, properties: Any, body: Any) -> None:
         for callback in list(self._return_cbs):
@@ -1806,9 +1813,9 @@ class RecoveringChannel(ThreadSafeChannel):
         for callback in list(self._cancel_cbs):
             callback(method_frame)
 
-    def _on_inner_closed(self, inner: Any, generation: int, reason: BaseException) -> None:
+    def _on_inner_closed(self, inner: Any, reason: BaseException) -> None:
         """On the inner channel's worker, after every confirm queued before the close."""
-        if inner is not self._inner:
+        if inner is not self._live_inner:
             return
         if isinstance(reason, (exceptions.ChannelClosedByBroker,
                                exceptions.ChannelClosedByClient)) or self._rconn.is_closed:
@@ -1862,29 +1869,32 @@ class RecoveringChannel(ThreadSafeChannel):
             return conn.channel()
 
     def _restore(self, inner: ThreadSafeChannel) -> None:
-        self._hook(inner, self._rconn.generation + 1)
+        self._hook(inner)
         if self._qos is not None:
             inner.basic_qos(*self._qos)
         if self._confirming:
             inner.confirm_delivery(self._on_confirm)
-        offset = self._last_tag
-        topology = self._rconn._topology
-        for record in list(self._records.values()):
-            inner.basic_consume(topology.current(record.queue),
-                                self._deliverer(record, offset),
-                                auto_ack=record.auto_ack, exclusive=record.exclusive,
-                                consumer_tag=record.tag, arguments=record.arguments)
 
     def _commit(self, inner: ThreadSafeChannel) -> None:
         with self._seq_lock:
-            if self._confirming:
+            if self._confirming and self._inner.next_publish_seq_no:
                 # The broker numbers the new connection's publishes from 1 again.
-                self._seq_base = max(self._seq_base + self._inner.next_publish_seq_no - 1,
-                                     self._seq_base)
+                self._seq_base += self._inner.next_publish_seq_no - 1
             self._inner = inner
             self._number = inner.channel_number
             self._tag_offset = self._last_tag
-            self._loss_done.clear()
+
+    def _start_consumers(self) -> None:
+        topology = self._rconn._topology
+        for record in list(self._records.values()):
+            self._inner.basic_consume(topology.current(record.queue),
+                                      self._deliverer(record, self._tag_offset),
+                                      auto_ack=record.auto_ack, exclusive=record.exclusive,
+                                      consumer_tag=record.tag, arguments=record.arguments)
+
+    def _go_live(self, inner: ThreadSafeChannel) -> None:
+        self._live_inner = inner
+        self._loss_done.clear()
 
     def _run(self, call: Callable[[ThreadSafeChannel], Any], timeout: Optional[float],
              retry: bool = True) -> Any:
@@ -1912,14 +1922,15 @@ class RecoveringChannel(ThreadSafeChannel):
         if self._gone:
             raise exceptions.ChannelWrongStateError("Channel is closed.")
         tag = self._inner_tag(delivery_tag, multiple)
-        if tag is None or not self._rconn._ready.is_set():
+        if tag is None:
             return  # the delivery's connection is gone: the broker requeues it
-        generation = self._rconn.generation
+        inner = self._inner
         try:
-            call(self._inner, tag)
+            call(inner, tag)
         except Exception:
-            if not self._rconn._lost_since(generation):
+            if not inner.connection.is_closed:
                 raise
+            # Lost with its connection; the broker requeues the message.
 
     # -------------------------------------------------------- fire and forget
 

@@ -553,3 +553,214 @@ def test_restart_under_load_loses_no_confirmed_message(node, queue_type):
     finally:
         if not conn.is_closed:
             conn.close()
+
+
+# ------------------------------------------------------ thread-safe Connection
+
+
+def _our_threads():
+    return [t for t in threading.enumerate()
+            if t.name.startswith("pika_fast-") and t.is_alive()]
+
+
+def _wait(predicate, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.02)
+    return True
+
+
+def test_threadsafe_recovery_keyword_and_plain_default(broker_params):
+    plain = pika.Connection(broker_params)
+    try:
+        assert type(plain) is pika.Connection
+    finally:
+        plain.close()
+    conn = pika.Connection(broker_params, recovery=pika.RecoveryPolicy())
+    try:
+        assert isinstance(conn, pika.Connection)
+        assert isinstance(conn, recovery.RecoveringConnection)
+        assert isinstance(conn.channel(), pika.adapters.thread_safe_connection.Channel)
+    finally:
+        conn.close()
+    assert _wait(lambda: not _our_threads(), 10), _our_threads()
+
+
+def test_threadsafe_public_methods_are_all_delegated():
+    from pika_fast.adapters import thread_safe_connection as tsc
+    for base, sub in ((tsc.Connection, recovery.RecoveringConnection),
+                      (tsc.Channel, recovery.RecoveringChannel)):
+        missing = [name for name in dir(base) if not name.startswith("_")
+                   and name not in vars(sub) and name != "connection"]
+        assert not missing, (sub.__name__, missing)
+
+
+def test_threadsafe_cut_under_load_restores_and_reports(proxy, broker_params):
+    events = Events()
+    queue = _name("q")
+    exchange = _name("x")
+    conn = pika.Connection(_params(proxy.port), recovery=events.policy(publish_timeout=30))
+    try:
+        consumer_ch = conn.channel()
+        consumer_ch.exchange_declare(exchange, "fanout")
+        consumer_ch.queue_declare(queue, durable=True)
+        consumer_ch.queue_bind(queue, exchange, "")
+        side = consumer_ch.queue_declare("", exclusive=True).method.queue
+        consumer_ch.queue_bind(side, exchange, "")
+        consumer_ch.basic_qos(prefetch_count=100)
+        received = set()
+        side_count = [0]
+        lock = threading.Lock()
+
+        def on_message(ch, method, properties, body):
+            assert ch is consumer_ch
+            with lock:
+                received.add(body)
+            ch.basic_ack(method.delivery_tag)
+        consumer_ch.basic_consume(queue, on_message)
+        consumer_ch.basic_consume(side, lambda ch, m, p, b: side_count.__setitem__(
+            0, side_count[0] + 1), auto_ack=True)
+        publisher = conn.channel()
+        confirmed = set()
+        seq_to_body = {}
+
+        def on_confirm(frame):
+            pass  # the wrapper tracks the numbers; the user's callback still runs
+        publisher.confirm_delivery(on_confirm)
+        total = 3000
+        persistent = pika.BasicProperties(delivery_mode=2)
+        for i in range(total):
+            body = b"m%05d" % i
+            publisher.basic_publish(exchange, "", body, persistent,
+                                    on_publish=lambda seq, b=body: seq_to_body.__setitem__(
+                                        seq, b))
+            if i == 1000:
+                proxy.cut()
+            if i % 100 == 0:
+                time.sleep(0.01)
+        assert _wait(lambda: "recovered" in events.kinds, 60), events.kinds
+        # Every publish not reported unconfirmed has been confirmed or is still being:
+        # wait until nothing is outstanding, then compare with what arrived.
+        assert _wait(lambda: not publisher._outstanding, 60)
+        lost = {m.body for m in events.unconfirmed}
+        assert {m.seq_no for m in events.unconfirmed} <= set(seq_to_body)
+        confirmed = {b for b in seq_to_body.values()} - lost
+        assert _wait(lambda: confirmed <= received, 60), len(confirmed - received)
+        assert events.kinds[0] == "lost" and events.kinds[-1] == "recovered"
+        assert "failed" not in events.kinds
+        assert sorted(seq_to_body) == list(range(1, total + 1))  # numbers continue
+        renamed = recovery.topology_names(conn)
+        assert renamed[side] != side
+        assert publisher.next_publish_seq_no == total + 1
+    finally:
+        conn.close()
+        _cleanup(broker_params, [queue], [exchange])
+    assert _wait(lambda: not _our_threads(), 15), _our_threads()
+
+
+def test_threadsafe_gives_up_cleanly_without_thread_leaks(broker_params, caplog):
+    caplog.set_level(logging.CRITICAL, logger="pika_fast")
+    gc.collect()
+    fds_before = _open_fds()
+    events = Events()
+    proxy = FaultProxy(broker_params.port, broker_params.host).__enter__()
+    closed = []
+    conn = pika.Connection(_params(proxy.port), on_close_callback=lambda c, r: closed.append(r),
+                           recovery=events.policy(max_attempts=3, max_recovery_time=None,
+                                                  publish_timeout=60))
+    channel = conn.channel()
+    proxy.close()
+    assert _wait(lambda: "failed" in events.kinds, 60), events.kinds
+    assert events.kinds == ["lost", "failed"]
+    failed = events.log[1][1]
+    assert isinstance(failed, recovery.RecoveryFailedError) and len(failed.errors) == 3
+    assert conn.is_closed and channel.is_closed
+    with pytest.raises(recovery.RecoveryFailedError):
+        channel.basic_publish("", "x", b"after giving up")
+    assert _wait(lambda: closed, 10) and closed[0] is failed
+    assert _wait(lambda: not _our_threads(), 15), _our_threads()
+    del conn, channel, failed
+    events.log.clear()
+    deadline = time.monotonic() + 10
+    while _open_fds() > fds_before and time.monotonic() < deadline:
+        gc.collect()
+        time.sleep(0.1)
+    assert _open_fds() <= fds_before
+
+
+def test_threadsafe_publish_waits_bounded_while_the_broker_is_down(node):
+    events = Events()
+    conn = pika.Connection(pika.URLParameters(node.url),
+                           recovery=events.policy(publish_timeout=1.5, max_recovery_time=120))
+    queue = _name("q")
+    try:
+        channel = conn.channel()
+        channel.queue_declare(queue, durable=True)
+        node.ctl("stop_app")
+        assert _wait(lambda: "lost" in events.kinds, 30)
+        start = time.monotonic()
+        with pytest.raises(recovery.RecoveryWaitTimeout):
+            channel.basic_publish("", queue, b"during outage")
+        assert 1.4 <= time.monotonic() - start < 30
+        assert conn.is_recovering
+        node.ctl("start_app")
+        assert _wait(lambda: "recovered" in events.kinds, 90), events.kinds
+        channel.basic_publish("", queue, b"after outage")
+        assert _wait(lambda: channel.basic_get(queue, auto_ack=True)[2] == b"after outage",
+                     10)
+        channel.queue_delete(queue)
+    finally:
+        conn.close()
+    assert _wait(lambda: not _our_threads(), 15), _our_threads()
+
+
+def test_threadsafe_restart_under_load_loses_no_confirmed_message(node):
+    events = Events()
+    conn = pika.Connection(pika.URLParameters(node.url),
+                           recovery=events.policy(publish_timeout=90, max_recovery_time=120))
+    queue = _name("durable")
+    try:
+        consumer_ch = conn.channel()
+        consumer_ch.queue_declare(queue, durable=True)
+        consumer_ch.basic_qos(prefetch_count=50)
+        received = set()
+        lock = threading.Lock()
+
+        def on_message(ch, method, properties, body):
+            with lock:
+                received.add(body)
+            ch.basic_ack(method.delivery_tag)
+        consumer_ch.basic_consume(queue, on_message)
+        publisher = conn.channel()
+        publisher.confirm_delivery()
+        seq_to_body = {}
+        persistent = pika.BasicProperties(delivery_mode=2)
+        restarter = None
+        total = 4000
+        for i in range(total):
+            body = b"m%05d" % i
+            if i == 1000:
+                def restart():
+                    node.ctl("stop_app")
+                    node.ctl("start_app")
+                restarter = threading.Thread(target=restart)
+                restarter.start()
+            publisher.basic_publish("", queue, body, persistent,
+                                    on_publish=lambda seq, b=body: seq_to_body.__setitem__(
+                                        seq, b))
+            if i % 50 == 0:
+                time.sleep(0.005)
+        restarter.join()
+        assert _wait(lambda: "recovered" in events.kinds, 90), events.kinds
+        assert _wait(lambda: not publisher._outstanding, 60)
+        lost = {m.body for m in events.unconfirmed}
+        confirmed = set(seq_to_body.values()) - lost
+        assert len(seq_to_body) == total
+        assert _wait(lambda: confirmed <= received, 60), len(confirmed - received)
+        assert events.kinds[0] == "lost" and events.kinds[-1] == "recovered"
+        consumer_ch.queue_delete(queue)
+    finally:
+        conn.close()
+    assert _wait(lambda: not _our_threads(), 15), _our_threads()
