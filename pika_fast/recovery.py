@@ -544,12 +544,14 @@ class RecoveringBlockingConnection(BlockingConnection):
         if unconfirmed:
             _fire("on_unconfirmed", policy.on_unconfirmed, self, unconfirmed)
 
-    def _recover(self, error: Optional[BaseException], deadline: Optional[float]) -> bool:
+    def _recover(self, error: Optional[BaseException], deadline: Optional[float],
+                 generation: Optional[int] = None) -> bool:
         """Drive recovery; True once recovered, False at ``deadline``; raises
-        RecoveryFailedError when the policy gives up."""
+        RecoveryFailedError when the policy gives up. ``generation``: the connection
+        the failed call used (an older one has been recovered from already)."""
         self._usable()
         if self._outage is None:
-            if error is None:
+            if error is None or (generation is not None and generation != self.generation):
                 return True
             self._begin_outage(error)
         if self._recovering:
@@ -644,7 +646,7 @@ class RecoveringBlockingConnection(BlockingConnection):
             except Exception as exc:
                 if not self._is_loss(exc, generation):
                     raise
-                self._recover(exc, None)
+                self._recover(exc, None, generation)
 
     def _sweep(self) -> None:
         """Channels the broker closed (the connection still open) are not recovered."""
@@ -751,7 +753,7 @@ class RecoveringBlockingConnection(BlockingConnection):
             except Exception as exc:
                 if not self._is_loss(exc, generation):
                     raise
-                self._recover(exc, None)
+                self._recover(exc, None, generation)
                 if deadline is None or _monotonic() >= deadline:
                     return
 
@@ -957,7 +959,7 @@ class RecoveringBlockingChannel(BlockingChannel):
                 if not rconn._is_loss(exc, generation):
                     self._check_gone()
                     raise
-                rconn._recover(exc, None)
+                rconn._recover(exc, None, generation)
                 if not retry:
                     raise
 
@@ -1274,17 +1276,18 @@ class RecoveringBlockingChannel(BlockingChannel):
                 if not rconn._is_loss(exc, generation):
                     self._check_gone()
                     raise
-                if self._confirming and generation == self._generation:
+                if self._confirming:
+                    # Sent (perhaps) on a connection now dead: never sent again.
                     self._publish_seq += 1
                     message = UnconfirmedMessage(self._number, self._publish_seq, exchange,
                                                  routing_key, body, properties, mandatory)
                     rconn._note_unconfirmed(message, generation)
                     try:
-                        rconn._recover(exc, deadline)
+                        rconn._recover(exc, deadline, generation)
                     except RecoveryFailedError as failed:
                         raise UnconfirmedPublishError([message]) from failed
                     raise UnconfirmedPublishError([message]) from exc
-                if not rconn._recover(exc, deadline):
+                if not rconn._recover(exc, deadline, generation):
                     raise RecoveryWaitTimeout(
                         f"The connection did not recover within publish_timeout="
                         f"{rconn.recovery_policy.publish_timeout} s") from exc

@@ -364,6 +364,46 @@ def test_publish_with_confirms_cut_mid_publish_reports_unconfirmed(proxy, broker
         _cleanup(broker_params, [queue])
 
 
+def test_loss_met_inside_a_consumer_callback_recovers_once(proxy, broker_params):
+    """The callback's publish meets the loss and recovers there; the dead connection's
+    dispatch loop then ends without starting a second recovery."""
+    events = Events()
+    source, sink = _name("src"), _name("sink")
+    conn = BlockingConnection(_params(proxy.port), recovery=events.policy())
+    try:
+        channel = conn.channel()
+        channel.queue_declare(source, durable=True)
+        channel.queue_declare(sink, durable=True)
+        for i in range(30):
+            channel.basic_publish("", source, b"m%02d" % i)
+        channel.basic_qos(prefetch_count=1)
+        seen = []
+
+        def on_message(ch, method, properties, body):
+            seen.append(body)
+            if len(seen) == 10:
+                proxy.cut()
+                time.sleep(0.3)  # the reset arrives before the publish below
+            ch.basic_publish("", sink, body)
+            ch.basic_ack(method.delivery_tag)
+            if len(set(seen)) == 30:
+                ch.stop_consuming()
+        channel.basic_consume(source, on_message)
+        channel.start_consuming()
+        assert events.kinds == ["lost", "recovered"]
+        assert set(seen) == {b"m%02d" % i for i in range(30)}
+        forwarded = set()
+        while True:
+            method, _p, body = channel.basic_get(sink, auto_ack=True)
+            if method is None:
+                break
+            forwarded.add(body)
+        assert forwarded == set(seen)
+    finally:
+        conn.close()
+        _cleanup(broker_params, [source, sink])
+
+
 # ---------------------------------------------------------------------- stall
 
 
