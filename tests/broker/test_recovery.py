@@ -404,6 +404,29 @@ def test_loss_met_inside_a_consumer_callback_recovers_once(proxy, broker_params)
         _cleanup(broker_params, [source, sink])
 
 
+def test_recovery_tries_the_policy_hosts_in_order(broker_params):
+    """The first host is down for good, the second (the broker itself) answers."""
+    from tests.support.rabbit_node import free_port
+
+    events = Events()
+    queue = _name("q")
+    proxy = FaultProxy(broker_params.port, broker_params.host).__enter__()
+    hosts = [_params(free_port()), _params(broker_params.port)]
+    conn = BlockingConnection(_params(proxy.port), recovery=events.policy(hosts=hosts))
+    try:
+        channel = conn.channel()
+        channel.queue_declare(queue, auto_delete=True)
+        received = []
+        channel.basic_consume(queue, lambda ch, m, p, b: received.append(b), auto_ack=True)
+        proxy.close()  # the address the connection was opened with is gone
+        assert _pump_until(conn, lambda: "recovered" in events.kinds)
+        channel.basic_publish("", queue, b"via the second host")
+        assert _pump_until(conn, lambda: received == [b"via the second host"])
+    finally:
+        conn.close()
+        _cleanup(broker_params, [queue])
+
+
 # ---------------------------------------------------------------------- stall
 
 
