@@ -273,13 +273,6 @@ def _without_traceback(error: BaseException) -> BaseException:
     return error
 
 
-def _reply_code(error: BaseException) -> Optional[int]:
-    code = getattr(error, "reply_code", None)
-    if code is None and error.args and isinstance(error.args[0], int):
-        code = error.args[0]
-    return code
-
-
 # --------------------------------------------------------------------- topology
 
 
@@ -858,7 +851,6 @@ class RecoveringBlockingChannel(BlockingChannel):
         self._close_cbs: List[Callable[..., None]] = []
         self._tag_offset = 0  # added to this connection's delivery tags
         self._last_tag = 0
-        self._generation = connection.generation
         self._stop = False
         self._gen_record: Optional[_ConsumerRecord] = None
         self._gen_params: Optional[Tuple[Any, ...]] = None
@@ -943,7 +935,6 @@ class RecoveringBlockingChannel(BlockingChannel):
         self._inner = inner
         self._number = inner.channel_number
         self._tag_offset = self._last_tag
-        self._generation = self._rconn.generation
 
     def _run(self, call: Callable[[BlockingChannel], Any], retry: bool = True) -> Any:
         """``call(inner_channel)``; on connection loss recover, then (``retry``) again."""
