@@ -24,6 +24,7 @@ from pika_fast.adapters import BaseConnection, BlockingConnection, SelectConnect
 from pika_fast.adapters.utils.connection_workflow import AMQPConnectionWorkflow  # noqa: E402
 from pika_fast.adapters.thread_safe_connection import Connection  # noqa: E402
 from pika_fast._install import install_as_pika  # noqa: E402
+from pika_fast.recovery import RecoveryPolicy  # noqa: E402
 
 
 def codec_backend() -> str:
@@ -41,6 +42,7 @@ __all__ = [
     "ConnectionParameters",
     "DeliveryMode",
     "PlainCredentials",
+    "RecoveryPolicy",
     "SSLOptions",
     "URLParameters",
     "adapters",

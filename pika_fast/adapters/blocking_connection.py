@@ -127,7 +127,15 @@ class BlockingConnection:
     ``_impl`` is the callback connection underneath (a ``SelectConnection``), as in pika.
     """
 
-    def __init__(self, parameters: Any = None, _impl_class: Any = None) -> None:
+    def __new__(cls, parameters: Any = None, _impl_class: Any = None,
+                recovery: Any = None) -> Any:
+        if recovery is not None and cls is BlockingConnection:
+            from pika_fast.recovery import RecoveringBlockingConnection  # opt-in recovery
+            cls = RecoveringBlockingConnection
+        return super().__new__(cls)
+
+    def __init__(self, parameters: Any = None, _impl_class: Any = None,
+                 recovery: Any = None) -> None:
         from pika_fast.connection import ConnectionParameters
 
         if parameters is None:

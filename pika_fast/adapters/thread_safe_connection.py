@@ -207,11 +207,17 @@ class Connection:
     reason)`` runs on the connection's worker thread when it closes.
     """
 
+    def __new__(cls, *args: Any, recovery: Any = None, **kwargs: Any) -> Any:
+        if recovery is not None and cls is Connection:
+            from pika_fast.recovery import RecoveringConnection  # opt-in recovery
+            cls = RecoveringConnection
+        return super().__new__(cls)
+
     def __init__(self, parameters: Union[Parameters, Sequence[Parameters], None] = None,
                  on_open_error_callback: Optional[Callable[..., None]] = None,
                  on_close_callback: Optional[Callable[..., None]] = None,
                  timeout: Timeout = 10, work_queue_maxsize: int = 1000,
-                 work_queue_put_timeout: Timeout = 30.0) -> None:
+                 work_queue_put_timeout: Timeout = 30.0, recovery: Any = None) -> None:
         if parameters is None:
             configs: List[Parameters] = [ConnectionParameters()]
         elif isinstance(parameters, Parameters):

@@ -56,6 +56,10 @@ DELIBERATE_DIFFERENCES = {
     # A Python 2 leftover that cannot be copied safely.
     "pika.spec:str": "pika.spec sets str = bytes (Python 2 leftover); in our generated module "
                      "it would shadow the builtin every encoder uses",
+    # Opt-in automatic recovery (README), an addition: without it, pika's behaviour.
+    **{f"{module}:BlockingConnection.__init__":
+       "recovery=RecoveryPolicy(...) opts in to automatic recovery (pika has none)"
+       for module in ("pika", "pika.adapters", "pika.adapters.blocking_connection")},
     # pika's internal event registry and counters, which pika_fast does not keep.
     "live:SelectConnection.callbacks": "pika's internal CallbackManager; pika_fast dispatches "
                                        "events straight to their handlers (pika_fast.callback."
