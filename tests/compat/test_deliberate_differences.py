@@ -247,3 +247,86 @@ def test_twisted_lost_transport_reason_is_connection_lost_and_stream_lost():
     assert isinstance(lost, twisted_error.ConnectionLost)
     assert isinstance(lost, fast_exceptions.StreamLostError)
     assert type(lost).__name__ == "ConnectionLost" and "Stream connection lost" in str(lost)
+
+
+# ------------------------------------------------------------ 64-bit table integers
+
+
+def test_64_bit_table_integers_decode_as_plain_int_where_pika_gives_its_long():
+    wire = bytes.fromhex("6c 0000000000000005")  # 'l': signed 64-bit, e.g. x-death count
+    theirs, _ = pika.data.decode_value(wire, 0)
+    assert type(theirs) is pika.compat.long and repr(theirs) == "5L"
+    ours, _ = pika_fast.data.decode_value(wire, 0)
+    assert type(ours) is int and repr(ours) == "5" and ours == theirs
+
+
+# ------------------------------------------------------- a channel number in use
+
+
+def test_channel_number_in_use_is_refused_before_sending_where_pika_loses_the_connection():
+    theirs = _blocking(pika)
+    try:
+        theirs.channel(channel_number=7)
+        # pika sends Channel.Open for a number it already uses: the broker answers by
+        # closing the whole connection (504 CHANNEL_ERROR).
+        with pytest.raises(pika.exceptions.ConnectionClosedByBroker) as info:
+            theirs.channel(channel_number=7)
+        assert info.value.reply_code == 504
+    finally:
+        if theirs.is_open:
+            theirs.close()
+    ours = _blocking(pika_fast)
+    try:
+        ours.channel(channel_number=7)
+        with pytest.raises(fast_exceptions.InvalidChannelNumber):
+            ours.channel(channel_number=7)
+        assert ours.is_open  # nothing was sent: the connection goes on
+        ours.channel().queue_declare("", exclusive=True)
+    finally:
+        ours.close()
+
+
+# --------------------------------------------- process_data_events after close
+
+
+def test_process_data_events_after_close_is_a_wrong_state_error_where_pika_leaks_valueerror():
+    theirs = _blocking(pika)
+    theirs.close()
+    with pytest.raises(ValueError):  # from pika's closed selector
+        theirs.process_data_events(0)
+    ours = _blocking(pika_fast)
+    ours.close()
+    with pytest.raises(fast_exceptions.ConnectionWrongStateError):
+        ours.process_data_events(0)
+
+
+# ------------------------------------------- heartbeat frames on a non-zero channel
+
+
+def test_heartbeat_on_a_nonzero_channel_is_a_frame_error_where_pika_accepts_it():
+    frame = bytes([8]) + struct.pack(">HI", 5, 0) + b"\xce"  # heartbeat, channel 5
+    theirs = pika.frame.decode_frame(frame)
+    assert theirs[0] == len(frame) and isinstance(theirs[1], pika.frame.Heartbeat)
+    reader = _codec.FrameReader(131072)
+    reader.feed(frame)
+    with pytest.raises(fast_exceptions.InvalidFrameError, match="channel 5"):
+        reader.read_messages()
+
+
+# ------------------------------------------------- a frame for a channel never opened
+
+
+def test_a_frame_for_a_channel_never_opened_closes_the_connection_where_pika_drops_it():
+    """pika logs and drops it, so a caller waiting on that channel waits forever; the
+    core closes the connection with 504 CHANNEL_ERROR (the spec's rule) and reports
+    StreamLostError."""
+    from tests.unit.test_protocol import open_front, server_method, take
+
+    conn = open_front()
+    closed = []
+    conn.add_on_close_callback(lambda _c, error: closed.append(error))
+    conn.feed(server_method(9, pika_fast.spec.Channel.Flow(True)))
+    sent = take(conn._core)
+    assert sent[7:11] == struct.pack(">HH", 10, 50)  # Connection.Close
+    assert struct.unpack_from(">H", sent, 11)[0] == 504
+    assert conn.is_closed and isinstance(closed[0], fast_exceptions.StreamLostError)
