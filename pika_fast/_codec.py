@@ -1,14 +1,16 @@
 """The seam: picks the compiled codec or its pure-Python twin, once, at import.
 
 This is the only module that knows two codecs exist. Everything else imports the
-codec functions from here. ``PIKA_FAST_NO_EXTENSIONS=1`` forces the twin;
+codec functions from here, except the model (spec, frame, amqp_object), which the codec
+itself imports: the seam binds the chosen twin into it (``amqp_object.bind_codec``). ``PIKA_FAST_NO_EXTENSIONS=1`` forces the twin;
 ``PIKA_FAST_REQUIRE_EXTENSIONS=1`` makes a missing or broken compiled codec an error.
 """
 from __future__ import annotations
 
 import os
 import platform
-from typing import TYPE_CHECKING
+
+from pika_fast import amqp_object
 
 _NO_EXTENSIONS = os.environ.get("PIKA_FAST_NO_EXTENSIONS", "") not in ("", "0")
 _REQUIRE_EXTENSIONS = os.environ.get("PIKA_FAST_REQUIRE_EXTENSIONS", "") not in ("", "0")
@@ -58,8 +60,29 @@ API = (
     "content_frame_buffers",
 )
 
-globals().update({name: getattr(_impl, name) for name in API})
+# Each name of API, bound explicitly so readers and tools can follow calls through the
+# seam; test_backend checks that these are the chosen twin's objects.
+MAX_NESTING_DEPTH = _impl.MAX_NESTING_DEPTH
+HEARTBEAT_FRAME = _impl.HEARTBEAT_FRAME
+FrameReader = _impl.FrameReader
+decode_frame = _impl.decode_frame
+encode_table = _impl.encode_table
+decode_table = _impl.decode_table
+encode_value = _impl.encode_value
+decode_value = _impl.decode_value
+encode_method_args = _impl.encode_method_args
+decode_method_into = _impl.decode_method_into
+encode_properties = _impl.encode_properties
+decode_properties_into = _impl.decode_properties_into
+marshal_method_frame = _impl.marshal_method_frame
+marshal_header_frame = _impl.marshal_header_frame
+marshal_body_frame = _impl.marshal_body_frame
+marshal_content = _impl.marshal_content
+marshal_content_into = _impl.marshal_content_into
+content_frame_buffers = _impl.content_frame_buffers
+
 __all__ = list(API)
 
-if TYPE_CHECKING:  # type checkers read the twin's signatures
-    from pika_fast._codec_py import *  # noqa: F401,F403
+# The model (spec, frame, amqp_object) does not import the codec: pika's encode, decode
+# and marshal on its base classes call the twin bound here.
+amqp_object.bind_codec(_impl)

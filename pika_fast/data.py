@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple, Union
 
-from pika_fast import _codec
+from pika_fast import _codec, exceptions
 
 BytesLike = Union[bytes, bytearray, memoryview]
 
@@ -16,9 +16,7 @@ def encode_short_string(pieces: List[bytes], value: Union[str, bytes]) -> int:
     """Append ``value`` as an AMQP short string to ``pieces``; return its encoded size."""
     raw = value.encode("utf-8") if isinstance(value, str) else value
     if len(raw) > 255:
-        from pika_fast.exceptions import ShortStringTooLong
-
-        raise ShortStringTooLong(raw)
+        raise exceptions.ShortStringTooLong(raw)
     pieces.append(bytes((len(raw),)) + raw)
     return 1 + len(raw)
 
@@ -28,9 +26,7 @@ def decode_short_string(encoded: BytesLike, offset: int) -> Tuple[Union[str, byt
     length = encoded[offset]
     raw = bytes(encoded[offset + 1:offset + 1 + length])
     if len(raw) != length:
-        from pika_fast.exceptions import InvalidFrameError
-
-        raise InvalidFrameError("Malformed frame: short string runs past the end of its data")
+        raise exceptions.InvalidFrameError("Malformed frame: short string runs past the end of its data")
     try:
         return raw.decode("utf-8"), offset + 1 + length
     except UnicodeDecodeError:

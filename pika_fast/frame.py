@@ -1,6 +1,7 @@
 """Frame objects and frame decoding, as in ``pika.frame``.
 
-Marshalling and decoding are done by the codec behind :mod:`pika_fast._codec`.
+Marshalling and decoding are done by the codec the seam (:mod:`pika_fast._codec`) binds
+into :mod:`pika_fast.amqp_object`; this module does not import the codec.
 """
 from __future__ import annotations
 
@@ -46,7 +47,7 @@ class Method(Frame, Generic[_MethodT]):
 
     def marshal(self) -> bytes:
         """The frame's wire bytes."""
-        return _codec.marshal_method_frame(self.channel_number, self.method)
+        return amqp_object.codec.marshal_method_frame(self.channel_number, self.method)
 
 
 class Header(Frame):
@@ -62,8 +63,8 @@ class Header(Frame):
 
     def marshal(self) -> bytes:
         """The frame's wire bytes."""
-        return _codec.marshal_header_frame(self.channel_number, self.body_size,
-                                           self.properties)
+        return amqp_object.codec.marshal_header_frame(self.channel_number, self.body_size,
+                                                      self.properties)
 
 
 class Body(Frame):
@@ -77,7 +78,7 @@ class Body(Frame):
 
     def marshal(self) -> bytes:
         """The frame's wire bytes."""
-        return _codec.marshal_body_frame(self.channel_number, self.fragment)
+        return amqp_object.codec.marshal_body_frame(self.channel_number, self.fragment)
 
 
 class Heartbeat(Frame):
@@ -90,7 +91,7 @@ class Heartbeat(Frame):
 
     def marshal(self) -> bytes:
         """The frame's wire bytes."""
-        return _codec.HEARTBEAT_FRAME
+        return amqp_object.codec.HEARTBEAT_FRAME
 
 
 class ProtocolHeader(amqp_object.AMQPObject):
@@ -117,7 +118,7 @@ def decode_frame(data_in: Union[bytes, bytearray, memoryview],
     Returns ``(bytes consumed, frame)``, or ``(0, None)`` while the frame is incomplete.
     Raises :class:`~pika_fast.exceptions.InvalidFrameError` for a malformed frame.
     """
-    return _codec.decode_frame(data_in, offset)
+    return amqp_object.codec.decode_frame(data_in, offset)
 
 
 class ContentFrameAssembler:
@@ -172,10 +173,6 @@ class ContentFrameAssembler:
         self._header_frame = None
         self._seen_so_far = 0
         self._body_fragments = []
-
-
-# Imported last: the codec constructs the frame classes defined above.
-from pika_fast import _codec  # noqa: E402
 
 
 # Names pika's module of the same path also exports; code written against pika imports

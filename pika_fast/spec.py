@@ -4,8 +4,9 @@
 
 """AMQP 0-9-1 classes, methods, content properties and constants, as in ``pika.spec``.
 
-Marshalling goes through :mod:`pika_fast._codec`, which picks the compiled or the
-pure-Python codec once at import.
+Data only: ``encode``/``decode`` are inherited from :mod:`pika_fast.amqp_object`,
+whose base classes call the codec the seam (:mod:`pika_fast._codec`) binds.
+This module does not import the codec; the codec imports it.
 """
 
 # ruff: noqa
@@ -72,12 +73,6 @@ class Connection(amqp_object.Class):
         def synchronous(self):
             return True
 
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
-
     class StartOk(amqp_object.Method):
 
         INDEX = 0x000A000B  # 10, 11; 655371
@@ -93,12 +88,6 @@ class Connection(amqp_object.Class):
         def synchronous(self):
             return False
 
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
-
     class Secure(amqp_object.Method):
 
         INDEX = 0x000A0014  # 10, 20; 655380
@@ -111,12 +100,6 @@ class Connection(amqp_object.Class):
         def synchronous(self):
             return True
 
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
-
     class SecureOk(amqp_object.Method):
 
         INDEX = 0x000A0015  # 10, 21; 655381
@@ -128,12 +111,6 @@ class Connection(amqp_object.Class):
         @property
         def synchronous(self):
             return False
-
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
 
     class Tune(amqp_object.Method):
 
@@ -149,12 +126,6 @@ class Connection(amqp_object.Class):
         def synchronous(self):
             return True
 
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
-
     class TuneOk(amqp_object.Method):
 
         INDEX = 0x000A001F  # 10, 31; 655391
@@ -168,12 +139,6 @@ class Connection(amqp_object.Class):
         @property
         def synchronous(self):
             return False
-
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
 
     class Open(amqp_object.Method):
 
@@ -189,12 +154,6 @@ class Connection(amqp_object.Class):
         def synchronous(self):
             return True
 
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
-
     class OpenOk(amqp_object.Method):
 
         INDEX = 0x000A0029  # 10, 41; 655401
@@ -206,12 +165,6 @@ class Connection(amqp_object.Class):
         @property
         def synchronous(self):
             return False
-
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
 
     class Close(amqp_object.Method):
 
@@ -228,12 +181,6 @@ class Connection(amqp_object.Class):
         def synchronous(self):
             return True
 
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
-
     class CloseOk(amqp_object.Method):
 
         INDEX = 0x000A0033  # 10, 51; 655411
@@ -245,12 +192,6 @@ class Connection(amqp_object.Class):
         @property
         def synchronous(self):
             return False
-
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
 
     class Blocked(amqp_object.Method):
 
@@ -264,12 +205,6 @@ class Connection(amqp_object.Class):
         def synchronous(self):
             return False
 
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
-
     class Unblocked(amqp_object.Method):
 
         INDEX = 0x000A003D  # 10, 61; 655421
@@ -281,12 +216,6 @@ class Connection(amqp_object.Class):
         @property
         def synchronous(self):
             return False
-
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
 
     class UpdateSecret(amqp_object.Method):
 
@@ -301,12 +230,6 @@ class Connection(amqp_object.Class):
         def synchronous(self):
             return True
 
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
-
     class UpdateSecretOk(amqp_object.Method):
 
         INDEX = 0x000A0047  # 10, 71; 655431
@@ -318,12 +241,6 @@ class Connection(amqp_object.Class):
         @property
         def synchronous(self):
             return False
-
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
 
 
 class Channel(amqp_object.Class):
@@ -343,12 +260,6 @@ class Channel(amqp_object.Class):
         def synchronous(self):
             return True
 
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
-
     class OpenOk(amqp_object.Method):
 
         INDEX = 0x0014000B  # 20, 11; 1310731
@@ -360,12 +271,6 @@ class Channel(amqp_object.Class):
         @property
         def synchronous(self):
             return False
-
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
 
     class Flow(amqp_object.Method):
 
@@ -379,12 +284,6 @@ class Channel(amqp_object.Class):
         def synchronous(self):
             return True
 
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
-
     class FlowOk(amqp_object.Method):
 
         INDEX = 0x00140015  # 20, 21; 1310741
@@ -396,12 +295,6 @@ class Channel(amqp_object.Class):
         @property
         def synchronous(self):
             return False
-
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
 
     class Close(amqp_object.Method):
 
@@ -418,12 +311,6 @@ class Channel(amqp_object.Class):
         def synchronous(self):
             return True
 
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
-
     class CloseOk(amqp_object.Method):
 
         INDEX = 0x00140029  # 20, 41; 1310761
@@ -435,12 +322,6 @@ class Channel(amqp_object.Class):
         @property
         def synchronous(self):
             return False
-
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
 
 
 class Access(amqp_object.Class):
@@ -465,12 +346,6 @@ class Access(amqp_object.Class):
         def synchronous(self):
             return True
 
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
-
     class RequestOk(amqp_object.Method):
 
         INDEX = 0x001E000B  # 30, 11; 1966091
@@ -482,12 +357,6 @@ class Access(amqp_object.Class):
         @property
         def synchronous(self):
             return False
-
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
 
 
 class Exchange(amqp_object.Class):
@@ -515,12 +384,6 @@ class Exchange(amqp_object.Class):
         def synchronous(self):
             return True
 
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
-
     class DeclareOk(amqp_object.Method):
 
         INDEX = 0x0028000B  # 40, 11; 2621451
@@ -532,12 +395,6 @@ class Exchange(amqp_object.Class):
         @property
         def synchronous(self):
             return False
-
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
 
     class Delete(amqp_object.Method):
 
@@ -554,12 +411,6 @@ class Exchange(amqp_object.Class):
         def synchronous(self):
             return True
 
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
-
     class DeleteOk(amqp_object.Method):
 
         INDEX = 0x00280015  # 40, 21; 2621461
@@ -571,12 +422,6 @@ class Exchange(amqp_object.Class):
         @property
         def synchronous(self):
             return False
-
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
 
     class Bind(amqp_object.Method):
 
@@ -595,12 +440,6 @@ class Exchange(amqp_object.Class):
         def synchronous(self):
             return True
 
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
-
     class BindOk(amqp_object.Method):
 
         INDEX = 0x0028001F  # 40, 31; 2621471
@@ -612,12 +451,6 @@ class Exchange(amqp_object.Class):
         @property
         def synchronous(self):
             return False
-
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
 
     class Unbind(amqp_object.Method):
 
@@ -636,12 +469,6 @@ class Exchange(amqp_object.Class):
         def synchronous(self):
             return True
 
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
-
     class UnbindOk(amqp_object.Method):
 
         INDEX = 0x00280033  # 40, 51; 2621491
@@ -653,12 +480,6 @@ class Exchange(amqp_object.Class):
         @property
         def synchronous(self):
             return False
-
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
 
 
 class Queue(amqp_object.Class):
@@ -685,12 +506,6 @@ class Queue(amqp_object.Class):
         def synchronous(self):
             return True
 
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
-
     class DeclareOk(amqp_object.Method):
 
         INDEX = 0x0032000B  # 50, 11; 3276811
@@ -704,12 +519,6 @@ class Queue(amqp_object.Class):
         @property
         def synchronous(self):
             return False
-
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
 
     class Bind(amqp_object.Method):
 
@@ -728,12 +537,6 @@ class Queue(amqp_object.Class):
         def synchronous(self):
             return True
 
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
-
     class BindOk(amqp_object.Method):
 
         INDEX = 0x00320015  # 50, 21; 3276821
@@ -745,12 +548,6 @@ class Queue(amqp_object.Class):
         @property
         def synchronous(self):
             return False
-
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
 
     class Purge(amqp_object.Method):
 
@@ -766,12 +563,6 @@ class Queue(amqp_object.Class):
         def synchronous(self):
             return True
 
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
-
     class PurgeOk(amqp_object.Method):
 
         INDEX = 0x0032001F  # 50, 31; 3276831
@@ -783,12 +574,6 @@ class Queue(amqp_object.Class):
         @property
         def synchronous(self):
             return False
-
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
 
     class Delete(amqp_object.Method):
 
@@ -806,12 +591,6 @@ class Queue(amqp_object.Class):
         def synchronous(self):
             return True
 
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
-
     class DeleteOk(amqp_object.Method):
 
         INDEX = 0x00320029  # 50, 41; 3276841
@@ -823,12 +602,6 @@ class Queue(amqp_object.Class):
         @property
         def synchronous(self):
             return False
-
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
 
     class Unbind(amqp_object.Method):
 
@@ -846,12 +619,6 @@ class Queue(amqp_object.Class):
         def synchronous(self):
             return True
 
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
-
     class UnbindOk(amqp_object.Method):
 
         INDEX = 0x00320033  # 50, 51; 3276851
@@ -863,12 +630,6 @@ class Queue(amqp_object.Class):
         @property
         def synchronous(self):
             return False
-
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
 
 
 class Basic(amqp_object.Class):
@@ -890,12 +651,6 @@ class Basic(amqp_object.Class):
         def synchronous(self):
             return True
 
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
-
     class QosOk(amqp_object.Method):
 
         INDEX = 0x003C000B  # 60, 11; 3932171
@@ -907,12 +662,6 @@ class Basic(amqp_object.Class):
         @property
         def synchronous(self):
             return False
-
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
 
     class Consume(amqp_object.Method):
 
@@ -933,12 +682,6 @@ class Basic(amqp_object.Class):
         def synchronous(self):
             return True
 
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
-
     class ConsumeOk(amqp_object.Method):
 
         INDEX = 0x003C0015  # 60, 21; 3932181
@@ -950,12 +693,6 @@ class Basic(amqp_object.Class):
         @property
         def synchronous(self):
             return False
-
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
 
     class Cancel(amqp_object.Method):
 
@@ -970,12 +707,6 @@ class Basic(amqp_object.Class):
         def synchronous(self):
             return True
 
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
-
     class CancelOk(amqp_object.Method):
 
         INDEX = 0x003C001F  # 60, 31; 3932191
@@ -987,12 +718,6 @@ class Basic(amqp_object.Class):
         @property
         def synchronous(self):
             return False
-
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
 
     class Publish(amqp_object.Method):
 
@@ -1010,12 +735,6 @@ class Basic(amqp_object.Class):
         def synchronous(self):
             return False
 
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
-
     class Return(amqp_object.Method):
 
         INDEX = 0x003C0032  # 60, 50; 3932210
@@ -1030,12 +749,6 @@ class Basic(amqp_object.Class):
         @property
         def synchronous(self):
             return False
-
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
 
     class Deliver(amqp_object.Method):
 
@@ -1053,12 +766,6 @@ class Basic(amqp_object.Class):
         def synchronous(self):
             return False
 
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
-
     class Get(amqp_object.Method):
 
         INDEX = 0x003C0046  # 60, 70; 3932230
@@ -1072,12 +779,6 @@ class Basic(amqp_object.Class):
         @property
         def synchronous(self):
             return True
-
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
 
     class GetOk(amqp_object.Method):
 
@@ -1095,12 +796,6 @@ class Basic(amqp_object.Class):
         def synchronous(self):
             return False
 
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
-
     class GetEmpty(amqp_object.Method):
 
         INDEX = 0x003C0048  # 60, 72; 3932232
@@ -1112,12 +807,6 @@ class Basic(amqp_object.Class):
         @property
         def synchronous(self):
             return False
-
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
 
     class Ack(amqp_object.Method):
 
@@ -1132,12 +821,6 @@ class Basic(amqp_object.Class):
         def synchronous(self):
             return False
 
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
-
     class Reject(amqp_object.Method):
 
         INDEX = 0x003C005A  # 60, 90; 3932250
@@ -1151,12 +834,6 @@ class Basic(amqp_object.Class):
         def synchronous(self):
             return False
 
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
-
     class RecoverAsync(amqp_object.Method):
 
         INDEX = 0x003C0064  # 60, 100; 3932260
@@ -1168,12 +845,6 @@ class Basic(amqp_object.Class):
         @property
         def synchronous(self):
             return False
-
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
 
     class Recover(amqp_object.Method):
 
@@ -1187,12 +858,6 @@ class Basic(amqp_object.Class):
         def synchronous(self):
             return True
 
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
-
     class RecoverOk(amqp_object.Method):
 
         INDEX = 0x003C006F  # 60, 111; 3932271
@@ -1204,12 +869,6 @@ class Basic(amqp_object.Class):
         @property
         def synchronous(self):
             return False
-
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
 
     class Nack(amqp_object.Method):
 
@@ -1224,12 +883,6 @@ class Basic(amqp_object.Class):
         @property
         def synchronous(self):
             return False
-
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
 
 
 class Tx(amqp_object.Class):
@@ -1249,12 +902,6 @@ class Tx(amqp_object.Class):
         def synchronous(self):
             return True
 
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
-
     class SelectOk(amqp_object.Method):
 
         INDEX = 0x005A000B  # 90, 11; 5898251
@@ -1266,12 +913,6 @@ class Tx(amqp_object.Class):
         @property
         def synchronous(self):
             return False
-
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
 
     class Commit(amqp_object.Method):
 
@@ -1285,12 +926,6 @@ class Tx(amqp_object.Class):
         def synchronous(self):
             return True
 
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
-
     class CommitOk(amqp_object.Method):
 
         INDEX = 0x005A0015  # 90, 21; 5898261
@@ -1302,12 +937,6 @@ class Tx(amqp_object.Class):
         @property
         def synchronous(self):
             return False
-
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
 
     class Rollback(amqp_object.Method):
 
@@ -1321,12 +950,6 @@ class Tx(amqp_object.Class):
         def synchronous(self):
             return True
 
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
-
     class RollbackOk(amqp_object.Method):
 
         INDEX = 0x005A001F  # 90, 31; 5898271
@@ -1338,12 +961,6 @@ class Tx(amqp_object.Class):
         @property
         def synchronous(self):
             return False
-
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
 
 
 class Confirm(amqp_object.Class):
@@ -1363,12 +980,6 @@ class Confirm(amqp_object.Class):
         def synchronous(self):
             return True
 
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
-
     class SelectOk(amqp_object.Method):
 
         INDEX = 0x0055000B  # 85, 11; 5570571
@@ -1380,12 +991,6 @@ class Confirm(amqp_object.Class):
         @property
         def synchronous(self):
             return False
-
-        def decode(self, encoded, offset=0):
-            return _codec.decode_method_into(self, encoded, offset)
-
-        def encode(self):
-            return [_codec.encode_method_args(self)]
 
 
 class BasicProperties(amqp_object.Properties):
@@ -1426,12 +1031,6 @@ class BasicProperties(amqp_object.Properties):
         self.user_id = user_id
         self.app_id = app_id
         self.cluster_id = cluster_id
-
-    def decode(self, encoded, offset=0):
-        return _codec.decode_properties_into(self, encoded, offset)
-
-    def encode(self):
-        return [_codec.encode_properties(self)]
 
 
 methods = {
@@ -1510,7 +1109,3 @@ props = {
 
 def has_content(methodNumber):
     return methodNumber in (Basic.Publish.INDEX, Basic.Return.INDEX, Basic.Deliver.INDEX, Basic.GetOk.INDEX)
-
-
-# Imported last: the codec builds its tables from the classes above.
-from pika_fast import _codec  # noqa: E402

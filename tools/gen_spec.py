@@ -187,8 +187,9 @@ def render_spec(model: SpecModel) -> str:
     w = out.append
     w(header(model, "#"))
     w('"""AMQP 0-9-1 classes, methods, content properties and constants, as in ``pika.spec``.\n\n'
-      "Marshalling goes through :mod:`pika_fast._codec`, which picks the compiled or the\n"
-      'pure-Python codec once at import.\n"""\n')
+      "Data only: ``encode``/``decode`` are inherited from :mod:`pika_fast.amqp_object`,\n"
+      "whose base classes call the codec the seam (:mod:`pika_fast._codec`) binds.\n"
+      'This module does not import the codec; the codec imports it.\n"""\n')
     w("# ruff: noqa\n# mypy: ignore-errors\n")
     w("from pika_fast import amqp_object")
     w("from pika_fast.compat import as_bytes, str_or_bytes  # pika.spec re-exports these")
@@ -219,10 +220,6 @@ def render_spec(model: SpecModel) -> str:
             w("        @property")
             w("        def synchronous(self):")
             w(f"            return {m.synchronous}\n")
-            w("        def decode(self, encoded, offset=0):")
-            w("            return _codec.decode_method_into(self, encoded, offset)\n")
-            w("        def encode(self):")
-            w("            return [_codec.encode_method_args(self)]\n")
         w("")
     props = model.basic_properties
     w("class BasicProperties(amqp_object.Properties):\n")
@@ -239,11 +236,7 @@ def render_spec(model: SpecModel) -> str:
             w("        if isinstance(delivery_mode, DeliveryMode):")
             w("            delivery_mode = delivery_mode.value")
         w(f"        self.{p.name} = {p.name}")
-    w("")
-    w("    def decode(self, encoded, offset=0):")
-    w("        return _codec.decode_properties_into(self, encoded, offset)\n")
-    w("    def encode(self):")
-    w("        return [_codec.encode_properties(self)]\n\n")
+    w("\n")
     w("methods = {")
     for m in model.methods:
         w(f"    0x{m.index:08X}: {m.full_name},")
@@ -251,9 +244,7 @@ def render_spec(model: SpecModel) -> str:
     w("props = {\n    0x003C: BasicProperties\n}\n\n")
     w("def has_content(methodNumber):")
     content = ", ".join(f"{m.full_name}.INDEX" for m in model.methods if m.content)
-    w(f"    return methodNumber in ({content})\n\n")
-    w("# Imported last: the codec builds its tables from the classes above.")
-    w("from pika_fast import _codec  # noqa: E402")
+    w(f"    return methodNumber in ({content})")
     return "\n".join(out) + "\n"
 
 
