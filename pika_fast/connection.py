@@ -13,6 +13,7 @@ import time
 from typing import Any, Callable, Dict, List, Optional
 
 from pika_fast import _protocol, exceptions, frame, validators
+from pika_fast.channel import Channel
 from pika_fast._parameters import (  # noqa: F401  (re-exported for pika's import paths)
     ConnectionParameters,
     Parameters,
@@ -149,8 +150,6 @@ class Connection(_protocol.ConnectionHandler):
     def channel(self, channel_number: Optional[int] = None,
                 on_open_callback: Optional[Callable[..., None]] = None) -> Any:
         """Open a channel; ``on_open_callback(channel)`` once the broker confirms it."""
-        from pika_fast.channel import Channel
-
         if not self.is_open:
             raise exceptions.ConnectionWrongStateError(
                 f"Channel allocation requires an open connection: {self!r}")

@@ -330,11 +330,7 @@ def test_module_imports_alone_in_a_fresh_interpreter(module):
 
 #: Function-level imports in the layers that are neither needed nor commented, left for
 #: the owner of the file; remove an entry once its import has moved to module level.
-LAZY_PENDING = {
-    ("pika_fast.connection", "pika_fast.channel"):
-        "Connection.channel() imports Channel lazily though channel does not import "
-        "connection; connection.py is being rewritten by its owner",
-}
+LAZY_PENDING: dict = {}
 
 
 def _function_level_imports(module: str):
