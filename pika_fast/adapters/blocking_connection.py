@@ -260,6 +260,7 @@ class BlockingConnection:
         """Turn the loop until ``done()``; the connection's end is raised."""
         while not done():
             if self._impl.is_closed:
+                self._raise_if_closed()  # releases the loop before raising the reason
                 raise self._closed_error or exceptions.ConnectionClosed(0, "closed")
             self._poll(None)
 
