@@ -4,7 +4,9 @@ Public surface follows pika 1.4.4's ``pika.adapters.select_connection.IOLoop``
 (and thereby ``AbstractSelectorIOLoop``): timers, callbacks (thread-safe),
 fd handlers, ``start``/``stop``/``close`` and the extension methods
 ``poll``/``process_timeouts``/``activate_poller``/``deactivate_poller`` that
-``BlockingConnection`` drives directly.
+``BlockingConnection`` drives directly.  It also holds pika's public poller
+classes (``SelectPoller``, ``PollPoller``, ``EPollPoller``, ``KQueuePoller``),
+which ``select_connection`` exports; IOLoop does not go through them.
 
 Implementation notes
 --------------------

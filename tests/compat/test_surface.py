@@ -74,8 +74,6 @@ DELIBERATE_DIFFERENCES = {
 # ---------------------------------------------------------------------------------------
 # PENDING: being added right now by other helpers. Shrink as their work lands.
 # ---------------------------------------------------------------------------------------
-_SEAM = "issue 7 (H2: adapters seam, nbio_interface/io_services_utils/selector_ioloop_adapter)"
-_ADAPTERS = "issue 9 (H7: Tornado/Twisted/gevent adapters)"
 _BLOCKING = "issue 8 (H3: BlockingConnection behaviours)"
 _TYPES = "issue 8 item 5 (H4, after H1/H3 land: basic_consume overloads + __signature__)"
 PENDING = {
