@@ -4,7 +4,9 @@ Public surface follows pika 1.4.4's ``pika.adapters.select_connection.IOLoop``
 (and thereby ``AbstractSelectorIOLoop``): timers, callbacks (thread-safe),
 fd handlers, ``start``/``stop``/``close`` and the extension methods
 ``poll``/``process_timeouts``/``activate_poller``/``deactivate_poller`` that
-``BlockingConnection`` drives directly.
+``BlockingConnection`` drives directly.  It also holds pika's public poller
+classes (``SelectPoller``, ``PollPoller``, ``EPollPoller``, ``KQueuePoller``),
+which ``select_connection`` exports; IOLoop does not go through them.
 
 Implementation notes
 --------------------
@@ -24,6 +26,7 @@ Implementation notes
 """
 from __future__ import annotations
 
+import abc
 import collections
 import errno
 import logging
@@ -37,6 +40,7 @@ from operator import itemgetter
 from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple
 
 from pika_fast.adapters.utils.selector_ioloop_adapter import AbstractSelectorIOLoop
+from pika_fast.compat import AbstractBase
 
 LOGGER = logging.getLogger(__name__)
 
@@ -121,8 +125,12 @@ class _Timeout(list):
 # ---------------------------------------------------------------------------
 
 
-class _PollerBase:
-    """Common interface of the poller back ends."""
+class _Backend:
+    """Common interface of the poller back ends (see pika's poller classes below for
+    the public API built on them)."""
+
+    #: The name of pika's poller class using the same OS API.
+    POLLER_NAME = ''
 
     __slots__ = ()
 
@@ -142,8 +150,10 @@ class _PollerBase:
         raise NotImplementedError
 
 
-class SelectPoller(_PollerBase):
+class _SelectBackend(_Backend):
     """select(2): portable fallback; ERROR interest maps to the except set."""
+
+    POLLER_NAME = 'SelectPoller'
 
     __slots__ = ('_readers', '_writers', '_errors')
 
@@ -198,8 +208,10 @@ class SelectPoller(_PollerBase):
         return ready.items()
 
 
-class PollPoller(_PollerBase):
+class _PollBackend(_Backend):
     """poll(2)."""
+
+    POLLER_NAME = 'PollPoller'
 
     __slots__ = ('_poll',)
 
@@ -238,8 +250,10 @@ class PollPoller(_PollerBase):
                 for fd, ev in self._poll.poll(timeout * 1000.0)]
 
 
-class EPollPoller(_PollerBase):
+class _EPollBackend(_Backend):
     """epoll(7), level-triggered; the wait function is epoll.poll itself."""
+
+    POLLER_NAME = 'EPollPoller'
 
     __slots__ = ('_epoll',)
 
@@ -271,8 +285,10 @@ class EPollPoller(_PollerBase):
                 raise
 
 
-class KQueuePoller(_PollerBase):
+class _KQueueBackend(_Backend):
     """kqueue(2) (BSD, macOS): one READ and/or WRITE filter per fd."""
+
+    POLLER_NAME = 'KQueuePoller'
 
     __slots__ = ('_kqueue', '_nfilters')
 
@@ -349,17 +365,17 @@ def _requested_select_type() -> Optional[str]:
     return getattr(module, 'SELECT_TYPE', None) if module is not None else None
 
 
-def _create_poller() -> _PollerBase:
+def _create_backend() -> _Backend:
     """Pick the poller like pika: epoll, kqueue, poll, then select; a set
     SELECT_TYPE restricts the choice, falling back to select."""
     wanted = _requested_select_type()
     if _HAVE_EPOLL and (not wanted or wanted == 'epoll'):
-        return EPollPoller()
+        return _EPollBackend()
     if _HAVE_KQUEUE and (not wanted or wanted == 'kqueue'):
-        return KQueuePoller()
+        return _KQueueBackend()
     if _HAVE_POLL and (not wanted or wanted == 'poll'):
-        return PollPoller()
-    return SelectPoller()
+        return _PollBackend()
+    return _SelectBackend()
 
 
 # A registered fd: (handler, mask applied to reported events, interest events)
@@ -402,8 +418,8 @@ class IOLoop(AbstractSelectorIOLoop):
         self._wake_lock = threading.RLock()
         self._wake_pending = False
 
-        self._poller = _create_poller()
-        LOGGER.debug('Using %s', type(self._poller).__name__)
+        self._poller = _create_backend()
+        LOGGER.debug('Using %s', self._poller.POLLER_NAME)
 
         r_sock, w_sock = socket.socketpair()
         try:
@@ -748,3 +764,272 @@ class IOLoop(AbstractSelectorIOLoop):
         except (BlockingIOError, InterruptedError):
             pass
         self._wake_pending = False
+
+
+# ---------------------------------------------------------------------------
+# pika's public poller classes (``pika.adapters.select_connection.SelectPoller``
+# and friends): fd multiplexers with their own handler table, timeout source
+# and wake-up socket pair, built on the back ends above.  IOLoop does not use
+# them: it drives a back end directly, with its own timers in the same loop.
+# ---------------------------------------------------------------------------
+
+_INTEREST_BITS = _READ | _WRITE | _ERROR
+
+
+class _PollerBase(AbstractBase):
+    """pika's poller API: ``get_wait_seconds()`` bounds each wait (None: the
+    5-second backstop), ``process_timeouts()`` runs after each ``poll()`` in
+    ``start()``, and handlers are called as ``handler(fileno, events)``.
+    """
+
+    # Worst-case wait of one poll(), in seconds.
+    _MAX_POLL_TIMEOUT = 5
+
+    #: Units of the OS call's timeout per second (1000 where it takes ms).
+    POLL_TIMEOUT_MULT = 1
+
+    def __init__(self, get_wait_seconds: Callable[[], Optional[float]],
+                 process_timeouts: Callable[[], None]) -> None:
+        """
+        :param get_wait_seconds: returns the longest wait for I/O in seconds,
+            or None for no limit but the backstop
+        :param process_timeouts: called after each ``poll()`` of ``start()``
+        """
+        self._get_wait_seconds = get_wait_seconds
+        self._process_timeouts = process_timeouts
+        self._backend = self._create_backend()
+        # wait function of the activated back end, None when deactivated
+        self._wait: Optional[Callable[[float], Iterable[Tuple[int, int]]]] = None
+        self._fd_handlers: Dict[int, Callable[[int, int], None]] = {}
+        # fd -> the events it was added/updated with
+        self._fd_events: Dict[int, int] = {}
+        # fd -> ready events of the dispatch in progress; remove_handler()
+        # deletes from it so a removed fd is not called later in that round
+        self._processing_fd_event_map: Dict[int, int] = {}
+        self._running = False
+        self._stopping = False
+        self._closed = False
+        # Guards the wake-up sockets against close() from the loop's thread
+        # while another thread is in wake_threadsafe().
+        self._waking_mutex = threading.Lock()
+        r_sock, w_sock = socket.socketpair()
+        r_sock.setblocking(False)
+        w_sock.setblocking(False)
+        self._r_interrupt: Optional[socket.socket] = r_sock
+        self._w_interrupt: Optional[socket.socket] = w_sock
+        self.add_handler(r_sock.fileno(), self._read_interrupt, _READ)
+
+    @staticmethod
+    @abc.abstractmethod
+    def _create_backend() -> _Backend:
+        """The back end (OS readiness API) this poller class uses."""
+
+    def close(self) -> None:
+        """Release the poller's resources; call it after ``start()`` returned.
+        The instance is unusable afterwards; calling close() again is a no-op.
+
+        :raises RuntimeError: when the poller is running
+        """
+        if self._running:
+            raise RuntimeError('Cannot call close() before start() unwinds.')
+        with self._waking_mutex:
+            r_sock, self._r_interrupt = self._r_interrupt, None
+            w_sock, self._w_interrupt = self._w_interrupt, None
+        if r_sock is not None:
+            if r_sock.fileno() in self._fd_handlers:
+                self.remove_handler(r_sock.fileno())
+            r_sock.close()
+        if w_sock is not None:
+            w_sock.close()
+        self.deactivate_poller()
+        self._closed = True
+        self._fd_handlers.clear()
+        self._fd_events.clear()
+        self._processing_fd_event_map = {}
+
+    def wake_threadsafe(self) -> None:
+        """Make a (possibly blocked) ``poll()`` return soon; safe from any thread."""
+        with self._waking_mutex:
+            w_sock = self._w_interrupt
+            if w_sock is None:
+                return
+            try:
+                w_sock.send(b'X')
+            except (BlockingIOError, InterruptedError):
+                # the socket buffer is full of unread bytes: a wake-up is pending
+                pass
+
+    def _get_max_wait(self) -> float:
+        """The next wait, in units of ``POLL_TIMEOUT_MULT`` per second."""
+        delay = self._get_wait_seconds()
+        if delay is None or delay > self._MAX_POLL_TIMEOUT:
+            delay = self._MAX_POLL_TIMEOUT
+        elif delay < 0:
+            # a deadline already past: do not wait (a negative poll(2) timeout
+            # would block forever)
+            delay = 0
+        return delay * self.POLL_TIMEOUT_MULT
+
+    def add_handler(self, fileno: int, handler: Callable[..., None], events: int) -> None:
+        """Watch ``fileno``: ``handler(fileno, events)`` is called when it is ready.
+
+        Adding a watched fd again replaces its handler and events.
+
+        :param events: mask of PollEvents.READ, WRITE, ERROR
+        """
+        old = self._fd_events.get(fileno)
+        self._fd_handlers[fileno] = handler
+        self._fd_events[fileno] = events
+        if self._wait is not None:
+            if old is not None:
+                # the number may now name another file: register afresh
+                self._backend.unregister(fileno, old)
+            self._backend.register(fileno, events)
+
+    def update_handler(self, fileno: int, events: int) -> None:
+        """Replace the events watched on ``fileno``.
+
+        :raises KeyError: fileno is not watched
+        """
+        old = self._fd_events[fileno]
+        self._fd_events[fileno] = events
+        if self._wait is not None and old != events:
+            self._backend.modify(fileno, old, events)
+
+    def remove_handler(self, fileno: int) -> None:
+        """Stop watching ``fileno``; its pending events are not dispatched.
+
+        :raises KeyError: fileno is not watched
+        """
+        self._processing_fd_event_map.pop(fileno, None)
+        old = self._fd_events.pop(fileno)
+        del self._fd_handlers[fileno]
+        if self._wait is not None:
+            self._backend.unregister(fileno, old)
+
+    def activate_poller(self) -> None:
+        """Allocate the OS poller and register the watched fds (no-op when active)."""
+        if self._closed:
+            raise RuntimeError('the poller is closed')
+        if self._wait is not None:
+            return
+        backend = self._backend
+        wait = backend.open()
+        try:
+            for fileno, events in self._fd_events.items():
+                backend.register(fileno, events)
+        except BaseException:
+            backend.close()
+            raise
+        self._wait = wait
+
+    def deactivate_poller(self) -> None:
+        """Release the OS poller; the handlers stay recorded."""
+        if self._wait is None:
+            return
+        self._wait = None
+        self._backend.close()
+
+    def start(self) -> None:
+        """Loop ``poll()`` then ``process_timeouts()`` until ``stop()``.
+
+        A ``stop()`` requested before ``start()`` makes it return at once.
+
+        :raises RuntimeError: when already running (the loop is not reentrant)
+        """
+        if self._running:
+            raise RuntimeError('IOLoop is not reentrant and is already running')
+        self._running = True
+        try:
+            self.activate_poller()
+            while not self._stopping:
+                self.poll()
+                self._process_timeouts()
+        finally:
+            try:
+                self.deactivate_poller()
+            finally:
+                self._stopping = False
+                self._running = False
+
+    def stop(self) -> None:
+        """Make ``start()`` return after its current iteration; safe from any thread."""
+        self._stopping = True
+        self.wake_threadsafe()
+
+    def poll(self) -> None:
+        """Wait for readiness of the watched fds, at most ``get_wait_seconds()``
+        (and 5 s), then call the handlers of the ready ones.  Activates the
+        poller if needed.
+        """
+        wait = self._wait
+        if wait is None:
+            self.activate_poller()
+            wait = self._wait
+        ready = wait(self._get_max_wait() / self.POLL_TIMEOUT_MULT)  # type: ignore[misc]
+        self._dispatch_fd_events(dict(ready))
+
+    def _dispatch_fd_events(self, fd_event_map: Dict[int, int]) -> None:
+        # A nested poll() from a handler supersedes the outer dispatch: empty
+        # the outer map so its remaining (now stale) events are dropped.
+        self._processing_fd_event_map.clear()
+        self._processing_fd_event_map = fd_event_map
+        handlers = self._fd_handlers
+        interest = self._fd_events
+        for fileno in list(fd_event_map):
+            events = fd_event_map.get(fileno)
+            wanted = interest.get(fileno)
+            if events is None or wanted is None:
+                continue
+            # Interest may have changed since the wait: drop READ/WRITE/ERROR
+            # bits no longer asked for (others, e.g. HANGUP, always reach it).
+            events &= wanted | _ALWAYS_REPORTED
+            if events:
+                handlers[fileno](fileno, events)
+
+    def _read_interrupt(self, _fileno: int, _events: int) -> None:
+        r_sock = self._r_interrupt
+        if r_sock is None:
+            return
+        try:
+            r_sock.recv(512)
+        except (BlockingIOError, InterruptedError):
+            pass
+
+
+class SelectPoller(_PollerBase):
+    """select(2): available everywhere."""
+
+    POLL_TIMEOUT_MULT = 1
+
+    @staticmethod
+    def _create_backend() -> _Backend:
+        return _SelectBackend()
+
+
+class KQueuePoller(_PollerBase):
+    """kqueue(2) (BSD, macOS)."""
+
+    @staticmethod
+    def _create_backend() -> _Backend:
+        return _KQueueBackend()
+
+
+class PollPoller(_PollerBase):
+    """poll(2); its timeout is in milliseconds."""
+
+    POLL_TIMEOUT_MULT = 1000
+
+    @staticmethod
+    def _create_backend() -> _Backend:
+        return _PollBackend()
+
+
+class EPollPoller(PollPoller):
+    """epoll(7) (Linux), level-triggered."""
+
+    POLL_TIMEOUT_MULT = 1
+
+    @staticmethod
+    def _create_backend() -> _Backend:
+        return _EPollBackend()

@@ -140,3 +140,19 @@ class GeventConnection(BaseConnection):
         if not isinstance(custom_ioloop, _GeventIOLoop):
             custom_ioloop = _GeventIOLoop(custom_ioloop)
         return SelectorIOServicesAdapter(custom_ioloop)
+
+
+# Names pika's module of the same path also exports; code written against pika imports
+# them from here.
+import logging  # noqa: E402
+
+from pika_fast.adapters.utils.io_services_utils import check_callback_arg  # noqa: E402,F401
+from pika_fast.adapters.utils.nbio_interface import (  # noqa: E402,F401
+    AbstractIOReference,
+    AbstractIOServices,
+)
+from pika_fast.adapters.utils.selector_ioloop_adapter import (  # noqa: E402,F401
+    AbstractSelectorIOLoop,
+)
+
+LOGGER = logging.getLogger(__name__)

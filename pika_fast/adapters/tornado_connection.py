@@ -39,3 +39,10 @@ class TornadoConnection(BaseConnection):
             return custom_ioloop
         return SelectorIOServicesAdapter(custom_ioloop if custom_ioloop is not None
                                          else _tornado_ioloop.IOLoop.current())
+
+
+# Names pika's module of the same path also exports; code written against pika imports
+# them from here.
+import logging  # noqa: E402
+
+LOGGER = logging.getLogger(__name__)

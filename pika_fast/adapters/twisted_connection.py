@@ -18,6 +18,7 @@ from typing import Any, Callable, Dict, List, Optional, Set
 from pika_fast import exceptions, spec
 from pika_fast.adapters._optional import require
 from pika_fast.connection import Connection, Parameters
+from pika_fast.exchange_type import ExchangeType as _ExchangeType
 
 defer = require("twisted.internet.defer", "twisted", "TwistedProtocolConnection")
 protocol = require("twisted.internet.protocol", "twisted", "TwistedProtocolConnection")
@@ -327,7 +328,7 @@ class TwistedChannel:
         return self._call("exchange_bind", destination=destination, source=source,
                           routing_key=routing_key, arguments=arguments)
 
-    def exchange_declare(self, exchange: str, exchange_type: Any = "direct",
+    def exchange_declare(self, exchange: str, exchange_type: Any = _ExchangeType.direct,
                          passive: bool = False, durable: bool = False,
                          auto_delete: bool = False, internal: bool = False,
                          arguments: Optional[Dict[str, Any]] = None) -> Any:
@@ -338,8 +339,7 @@ class TwistedChannel:
     def exchange_delete(self, exchange: Optional[str] = None, if_unused: bool = False) -> Any:
         return self._call("exchange_delete", exchange=exchange, if_unused=if_unused)
 
-    def exchange_unbind(self, destination: Optional[str] = None,
-                        source: Optional[str] = None, routing_key: str = "",
+    def exchange_unbind(self, destination: str, source: str, routing_key: str = "",
                         arguments: Optional[Dict[str, Any]] = None) -> Any:
         return self._call("exchange_unbind", destination=destination, source=source,
                           routing_key=routing_key, arguments=arguments)
@@ -379,7 +379,7 @@ class TwistedChannel:
     def queue_purge(self, queue: str) -> Any:
         return self._call("queue_purge", queue=queue)
 
-    def queue_unbind(self, queue: str, exchange: Optional[str] = None,
+    def queue_unbind(self, queue: str, exchange: str,
                      routing_key: Optional[str] = None,
                      arguments: Optional[Dict[str, Any]] = None) -> Any:
         return self._call("queue_unbind", queue=queue, exchange=exchange,
@@ -596,3 +596,21 @@ class TwistedProtocolConnection(protocol.Protocol):  # type: ignore[misc,name-de
             if isinstance(reason, _failure.Failure):
                 reason = reason.value
             d.callback(reason)
+
+
+# Names pika's module of the same path also exports; code written against pika imports
+# them from here.
+from pika_fast.adapters.utils.io_services_utils import check_callback_arg  # noqa: E402,F401
+from pika_fast.exchange_type import ExchangeType  # noqa: E402,F401
+
+Failure = _failure.Failure
+
+
+def __getattr__(name: str) -> Any:
+    # Twisted's global reactor, resolved on first use only: importing it installs the
+    # default reactor, which would stop an application installing another one after
+    # importing this module.
+    if name == "reactor":
+        from twisted.internet import reactor
+        return reactor
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

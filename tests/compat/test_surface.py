@@ -74,20 +74,9 @@ DELIBERATE_DIFFERENCES = {
 # ---------------------------------------------------------------------------------------
 # PENDING: being added right now by other helpers. Shrink as their work lands.
 # ---------------------------------------------------------------------------------------
-_SEAM = "issue 7 (H2: adapters seam, nbio_interface/io_services_utils/selector_ioloop_adapter)"
-_ADAPTERS = "issue 9 (H7: Tornado/Twisted/gevent adapters)"
 _BLOCKING = "issue 8 (H3: BlockingConnection behaviours)"
 _TYPES = "issue 8 item 5 (H4, after H1/H3 land: basic_consume overloads + __signature__)"
 PENDING = {
-    "pika.adapters.utils.io_services_utils:": _SEAM,
-    "pika.adapters.utils.selector_ioloop_adapter:": _SEAM,
-    "pika.adapters.select_connection:SelectPoller": _SEAM,
-    "pika.adapters.select_connection:PollPoller": _SEAM,
-    "pika.adapters.select_connection:EPollPoller": _SEAM,
-    "pika.adapters.select_connection:KQueuePoller": _SEAM,
-    "pika.adapters.tornado_connection:": _ADAPTERS,
-    "pika.adapters.twisted_connection:": _ADAPTERS,
-    "pika.adapters.gevent_connection:": _ADAPTERS,
     "pika.adapters.blocking_connection:BlockingChannel.basic_get":
         _BLOCKING + ": basic_get(queue, no_ack=...) legacy keyword",
     "pika.adapters.blocking_connection:BlockingChannel.queue_unbind":

@@ -52,7 +52,7 @@ def select_type(request, monkeypatch):
 @pytest.fixture
 def loop(select_type):
     lp = IOLoop()
-    assert type(lp._poller).__name__ == _POLLER_CLASS[select_type]
+    assert lp._poller.POLLER_NAME == _POLLER_CLASS[select_type]
     yield lp
     if not lp._running:
         lp.close()
@@ -118,7 +118,7 @@ def test_poller_choice_matches_pika(wanted, monkeypatch):
     theirs = pika_sc.IOLoop()
     ours = IOLoop()
     try:
-        assert type(ours._poller).__name__ == type(theirs._poller).__name__
+        assert ours._poller.POLLER_NAME == type(theirs._poller).__name__
     finally:
         ours.close()
         theirs.close()
@@ -131,7 +131,7 @@ def test_select_connection_module_select_type_is_honoured(monkeypatch):
     monkeypatch.setattr(_ioloop, 'SELECT_TYPE', None)
     lp = IOLoop()
     try:
-        assert type(lp._poller).__name__ == 'SelectPoller'
+        assert lp._poller.POLLER_NAME == "SelectPoller"
     finally:
         lp.close()
 

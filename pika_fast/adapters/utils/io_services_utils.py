@@ -445,3 +445,11 @@ class _StreamTransport(nbio_interface.AbstractStreamTransport):
     def _lost(self, error: BaseException) -> None:
         if self._close():
             self._protocol.connection_lost(error)
+
+
+# Names pika's module of the same path also exports; code written against pika imports
+# them from here.
+from pika_fast.adapters.utils.nbio_interface import (  # noqa: E402,F401
+    AbstractIOReference,
+    AbstractStreamTransport,
+)

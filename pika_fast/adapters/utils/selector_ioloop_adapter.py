@@ -258,3 +258,10 @@ class SelectorIOServicesAdapter(SocketConnectionMixin, StreamingConnectionMixin,
 
     def remove_writer(self, fd: int) -> bool:
         return self._remove(fd, False)
+
+
+# Names pika's module of the same path also exports; code written against pika imports
+# them from here.
+import logging  # noqa: E402
+
+LOGGER = logging.getLogger(__name__)
