@@ -775,6 +775,19 @@ class BlockingChannel:
 
     # ----------------------------------------------------------- consuming
 
+    # The two orders, for type checkers and IDEs; the runtime binding is in _legacy.
+    @overload
+    def basic_consume(self, queue: str, on_message_callback: _OnMessageCallback,
+                      auto_ack: bool = False, exclusive: bool = False,
+                      consumer_tag: Optional[str] = None,
+                      arguments: Optional[Dict[str, Any]] = None) -> str: ...
+
+    @overload
+    def basic_consume(self, consumer_callback: _OnMessageCallback, queue: str = "",
+                      no_ack: bool = False, exclusive: bool = False,
+                      consumer_tag: Optional[str] = None,
+                      arguments: Optional[Dict[str, Any]] = None) -> str: ...
+
     def basic_consume(self, *args: Any, **kwargs: Any) -> str:
         """Start a consumer: ``basic_consume(queue, on_message_callback, auto_ack=False,
         exclusive=False, consumer_tag=None, arguments=None)``.
@@ -789,6 +802,10 @@ class BlockingChannel:
         return self._consume(bound["queue"], on_message_callback, None,
                              bound.get("auto_ack", False), bound.get("exclusive", False),
                              bound.get("consumer_tag"), bound.get("arguments"))
+
+    basic_consume.__signature__ = _legacy.consume_signature(  # type: ignore[attr-defined]
+        "BlockingChannel", with_callback=False)
+
 
     def _consume(self, queue: str, callback: Optional[Callable[..., None]],
                  buffer: Optional[Deque[Message]], auto_ack: bool, exclusive: bool,

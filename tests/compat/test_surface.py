@@ -77,7 +77,6 @@ DELIBERATE_DIFFERENCES = {
 _SEAM = "issue 7 (H2: adapters seam, nbio_interface/io_services_utils/selector_ioloop_adapter)"
 _ADAPTERS = "issue 9 (H7: Tornado/Twisted/gevent adapters)"
 _BLOCKING = "issue 8 (H3: BlockingConnection behaviours)"
-_TYPES = "issue 8 item 5 (H4, after H1/H3 land: basic_consume overloads + __signature__)"
 PENDING = {
     "pika.adapters.utils.io_services_utils:": _SEAM,
     "pika.adapters.utils.selector_ioloop_adapter:": _SEAM,
@@ -92,8 +91,6 @@ PENDING = {
         _BLOCKING + ": basic_get(queue, no_ack=...) legacy keyword",
     "pika.adapters.blocking_connection:BlockingChannel.queue_unbind":
         _BLOCKING + ": exchange is required, as in pika",
-    "pika.adapters.blocking_connection:BlockingChannel.basic_consume": _TYPES,
-    "pika.channel:Channel.basic_consume": _TYPES,
 }
 
 ACCEPTED = {**DELIBERATE_DIFFERENCES, **PENDING}
