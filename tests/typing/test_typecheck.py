@@ -117,7 +117,8 @@ def test_spec_stub_covers_every_public_name_and_field():
 
 
 @pytest.mark.parametrize("ours, theirs", [
-    (BlockingChannel.basic_consume, pika.adapters.blocking_connection.BlockingChannel.basic_consume),
+    (BlockingChannel.basic_consume,
+     pika.adapters.blocking_connection.BlockingChannel.basic_consume),
     (Channel.basic_consume, pika.channel.Channel.basic_consume),
 ])
 def test_basic_consume_signature_is_pikas_modern_one(ours, theirs):
