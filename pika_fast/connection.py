@@ -13,6 +13,7 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
 
 from pika_fast import _protocol, exceptions, frame, validators
+from pika_fast.channel import Channel
 from pika_fast._parameters import (  # noqa: F401  (re-exported for pika's import paths)
     ConnectionParameters,
     Parameters,
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from pika_fast import spec
-    from pika_fast.channel import Channel
 
 __all__ = ["Connection", "ConnectionParameters", "Parameters", "SSLOptions", "URLParameters"]
 
@@ -159,8 +159,6 @@ class Connection(_protocol.ConnectionHandler):
     def channel(self, channel_number: Optional[int] = None,
                 on_open_callback: Optional[Callable[[Channel], Any]] = None) -> Channel:
         """Open a channel; ``on_open_callback(channel)`` once the broker confirms it."""
-        from pika_fast.channel import Channel
-
         if not self.is_open:
             raise exceptions.ConnectionWrongStateError(
                 f"Channel allocation requires an open connection: {self!r}")
