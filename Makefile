@@ -12,7 +12,7 @@ ASAN_FUZZ_SECONDS ?= 20
 ASAN_DIR := build/asan
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: venv build build-pure broker test typecheck test-compiled test-pure spec spec-check \
+.PHONY: venv build build-pure broker test typecheck typecheck-strict spec-stub test-compiled test-pure spec spec-check \
         bench-codec bench demo clean fuzz fuzz-deps asan
 
 $(VENV)/.deps: pyproject.toml Makefile
@@ -38,6 +38,24 @@ test: build broker typecheck test-compiled test-pure
 
 typecheck: venv
 	$(PY) -m mypy pika_fast --ignore-missing-imports
+	$(MAKE) typecheck-strict VENV=$(VENV)
+
+# mypy --strict on the public modules (the generated spec.py through its stub, spec.pyi)
+# and on a typed sample of user code; the internal modules they import are analysed for
+# their types but not held to --strict.
+STRICT_MODULES := pika_fast/__init__.py pika_fast/connection.py pika_fast/channel.py \
+	pika_fast/adapters/blocking_connection.py pika_fast/adapters/select_connection.py \
+	pika_fast/adapters/asyncio_connection.py pika_fast/adapters/base_connection.py \
+	pika_fast/credentials.py pika_fast/exceptions.py pika_fast/frame.py pika_fast/spec.pyi \
+	pika_fast/_parameters.py pika_fast/_legacy.py
+
+typecheck-strict: venv
+	$(PY) -m mypy --strict --follow-imports=silent $(STRICT_MODULES) \
+	  tests/typing/sample_user_code.py
+
+# The type stub of the generated spec (field types from the JSON spec).
+spec-stub: venv
+	$(PY) tools/gen_spec_stub.py $(SHARED_JSON)
 
 test-compiled:
 	env -u PIKA_FAST_NO_EXTENSIONS PIKA_FAST_REQUIRE_EXTENSIONS=1 $(PY) -m pytest tests -q

@@ -5,6 +5,7 @@ code keeps running while it says what to change.
 """
 from __future__ import annotations
 
+import inspect
 import warnings
 from typing import Any, Dict, Optional, Sequence, Tuple
 
@@ -67,6 +68,31 @@ def consume_arguments(args: Sequence[Any], kwargs: Dict[str, Any],
         if required not in bound:
             raise TypeError(f"basic_consume() missing required argument: {required!r}")
     return bound
+
+
+def consume_signature(channel_class: str, with_callback: bool) -> inspect.Signature:
+    """pika 1.4.4's ``basic_consume`` signature, for ``inspect.signature``, ``help()`` and
+    IDEs that introspect: the method itself takes ``*args, **kwargs`` so that it can
+    bind either order (type checkers see both orders as ``typing.overload``s)."""
+    param = inspect.Parameter
+    positional = param.POSITIONAL_OR_KEYWORD
+    params = [
+        param("self", positional),
+        param("queue", positional, annotation="str"),
+        param("on_message_callback", positional,
+              annotation=f"Callable[[{channel_class}, spec.Basic.Deliver, "
+                         "spec.BasicProperties, bytes], Any]"),
+        param("auto_ack", positional, default=False, annotation="bool"),
+        param("exclusive", positional, default=False, annotation="bool"),
+        param("consumer_tag", positional, default=None, annotation="Optional[str]"),
+        param("arguments", positional, default=None,
+              annotation="Optional[Dict[str, Any]]"),
+    ]
+    if with_callback:
+        params.append(param("callback", positional, default=None,
+                            annotation="Optional[Callable[[frame.Method[spec.Basic."
+                                       "ConsumeOk]], Any]]"))
+    return inspect.Signature(params, return_annotation="str")
 
 
 def check_immediate(immediate: bool) -> None:

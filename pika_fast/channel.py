@@ -9,15 +9,28 @@ from __future__ import annotations
 
 import functools
 import logging
-from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+from typing import (TYPE_CHECKING, Any, Callable, Dict, List, Optional, Sequence, Tuple,
+                    TypeVar, Union, overload)
 
 from pika_fast import _legacy, _protocol, exceptions, frame, spec, validators
 from pika_fast.exchange_type import ExchangeType
 from pika_fast.frame import ContentFrameAssembler  # noqa: F401  (pika.channel's name)
 
+if TYPE_CHECKING:
+    from pika_fast.connection import Connection
+
 LOGGER = logging.getLogger(__name__)
 
 MAX_CHANNELS = 65535
+
+# The shapes users' callbacks receive, for type checkers (as precise as pika 1.4.4's
+# hints). Callbacks may return anything: their result is ignored.
+_ReplyT = TypeVar("_ReplyT")
+_OnReply = Callable[[frame.Method[_ReplyT]], Any]
+_OnMessageCallback = Callable[
+    ["Channel", spec.Basic.Deliver, spec.BasicProperties, bytes], Any]
+_OnReturnCallback = Callable[["Channel", spec.Basic.Return, spec.BasicProperties, bytes], Any]
+_OnGetCallback = Callable[["Channel", spec.Basic.GetOk, spec.BasicProperties, bytes], Any]
 
 
 class Channel(_protocol.ChannelHandler):
@@ -28,8 +41,8 @@ class Channel(_protocol.ChannelHandler):
     OPEN = _protocol.CHANNEL_OPEN
     CLOSING = _protocol.CHANNEL_CLOSING
 
-    def __init__(self, connection: Any, channel_number: int,
-                 on_open_callback: Optional[Callable[["Channel"], None]]) -> None:
+    def __init__(self, connection: Connection, channel_number: int,
+                 on_open_callback: Optional[Callable[[Channel], Any]]) -> None:
         if not isinstance(channel_number, int):
             raise exceptions.InvalidChannelNumber(channel_number)
         validators.rpc_completion_callback(on_open_callback)
@@ -115,8 +128,8 @@ class Channel(_protocol.ChannelHandler):
 
     # ------------------------------------------------------- callbacks
 
-    def add_callback(self, callback: Callable[..., None], replies: List[Any],
-                     one_shot: bool = True) -> None:
+    def add_callback(self, callback: Callable[[frame.Method[Any]], Any],
+                     replies: Sequence[Any], one_shot: bool = True) -> None:
         """Call ``callback(method_frame)`` when one of ``replies`` arrives."""
         validators.require_callback(callback)
         for reply in replies:
@@ -131,19 +144,19 @@ class Channel(_protocol.ChannelHandler):
             if not extras:
                 del self._extra_callbacks[kind]
 
-    def add_on_cancel_callback(self, callback: Callable[..., None]) -> None:
+    def add_on_cancel_callback(self, callback: _OnReply[spec.Basic.Cancel]) -> None:
         """``callback(method_frame)`` when the broker cancels a consumer."""
         self._on_cancel_callbacks.append(callback)
 
-    def add_on_close_callback(self, callback: Callable[..., None]) -> None:
+    def add_on_close_callback(self, callback: Callable[[Channel, Exception], Any]) -> None:
         """``callback(channel, exception)`` when the channel closes."""
         self._on_close_callbacks.append(callback)
 
-    def add_on_flow_callback(self, callback: Callable[..., None]) -> None:
+    def add_on_flow_callback(self, callback: Callable[[bool], Any]) -> None:
         """``callback(active)`` on Channel.Flow from the broker."""
         self._on_flow_callbacks.append(callback)
 
-    def add_on_return_callback(self, callback: Callable[..., None]) -> None:
+    def add_on_return_callback(self, callback: _OnReturnCallback) -> None:
         """``callback(channel, method, properties, body)`` for returned messages."""
         self._on_return_callbacks.append(callback)
 
@@ -229,7 +242,7 @@ class Channel(_protocol.ChannelHandler):
         self._send(spec.Basic.Reject(delivery_tag, requeue))
 
     def basic_cancel(self, consumer_tag: str = "",
-                     callback: Optional[Callable[..., None]] = None) -> None:
+                     callback: Optional[_OnReply[spec.Basic.CancelOk]] = None) -> None:
         """Cancel a consumer; ``callback(method_frame)`` on CancelOk (None: nowait)."""
         validators.require_string(consumer_tag, "consumer_tag")
         core = self._open_core()
@@ -238,6 +251,21 @@ class Channel(_protocol.ChannelHandler):
         if ticket is not None:
             ticket.callback = callback
         self.connection._flush_soon()
+
+    # The two orders, for type checkers and IDEs; the runtime binding is in _legacy.
+    @overload
+    def basic_consume(self, queue: str, on_message_callback: _OnMessageCallback,
+                      auto_ack: bool = False, exclusive: bool = False,
+                      consumer_tag: Optional[str] = None,
+                      arguments: Optional[Dict[str, Any]] = None,
+                      callback: Optional[_OnReply[spec.Basic.ConsumeOk]] = None) -> str: ...
+
+    @overload
+    def basic_consume(self, consumer_callback: _OnMessageCallback, queue: str = "",
+                      no_ack: bool = False, exclusive: bool = False,
+                      consumer_tag: Optional[str] = None,
+                      arguments: Optional[Dict[str, Any]] = None, *,
+                      callback: Optional[_OnReply[spec.Basic.ConsumeOk]] = None) -> str: ...
 
     def basic_consume(self, *args: Any, **kwargs: Any) -> str:
         """Start a consumer: ``basic_consume(queue, on_message_callback, auto_ack=False,
@@ -252,6 +280,10 @@ class Channel(_protocol.ChannelHandler):
                                    bound.get("auto_ack", False), bound.get("exclusive", False),
                                    bound.get("consumer_tag"), bound.get("arguments"),
                                    bound.get("callback"))
+
+    basic_consume.__signature__ = _legacy.consume_signature(  # type: ignore[attr-defined]
+        "Channel", with_callback=True)
+
 
     def _basic_consume(self, queue: str, on_message_callback: Callable[..., None],
                        auto_ack: bool, exclusive: bool, consumer_tag: Optional[str],
@@ -268,7 +300,7 @@ class Channel(_protocol.ChannelHandler):
         self.connection._flush_soon()
         return tag
 
-    def basic_get(self, queue: str, callback: Callable[..., None],
+    def basic_get(self, queue: str, callback: _OnGetCallback,
                   auto_ack: bool = False, **legacy: Any) -> None:
         """Fetch one message: ``callback(channel, method, properties, body)`` on GetOk.
 
@@ -287,7 +319,7 @@ class Channel(_protocol.ChannelHandler):
         self._rpc(spec.Basic.Get(queue=queue, no_ack=auto_ack), None)
         self._on_getok_callback = callback
 
-    def basic_publish(self, exchange: str, routing_key: str, body: Any,
+    def basic_publish(self, exchange: str, routing_key: str, body: Union[bytes, str],
                       properties: Optional[spec.BasicProperties] = None,
                       mandatory: bool = False, immediate: Optional[bool] = None) -> None:
         """Publish a message (str bodies are UTF-8 encoded).
@@ -306,7 +338,7 @@ class Channel(_protocol.ChannelHandler):
 
     def basic_qos(self, prefetch_size: int = 0, prefetch_count: int = 0,
                   global_qos: bool = False,
-                  callback: Optional[Callable[..., None]] = None,
+                  callback: Optional[_OnReply[spec.Basic.QosOk]] = None,
                   all_channels: Optional[bool] = None) -> None:
         """Set the prefetch window; ``callback(method_frame)`` on QosOk.
 
@@ -319,13 +351,14 @@ class Channel(_protocol.ChannelHandler):
         self._rpc(spec.Basic.Qos(prefetch_size, prefetch_count, global_qos), callback)
 
     def basic_recover(self, requeue: bool = False,
-                      callback: Optional[Callable[..., None]] = None) -> None:
+                      callback: Optional[_OnReply[spec.Basic.RecoverOk]] = None) -> None:
         """Redeliver unacknowledged messages; ``callback(method_frame)`` on RecoverOk."""
         validators.rpc_completion_callback(callback)
         self._rpc(spec.Basic.Recover(requeue), callback)
 
-    def confirm_delivery(self, ack_nack_callback: Callable[..., None],
-                         callback: Optional[Callable[..., None]] = None) -> None:
+    def confirm_delivery(
+            self, ack_nack_callback: _OnReply[Union[spec.Basic.Ack, spec.Basic.Nack]],
+            callback: Optional[_OnReply[spec.Confirm.SelectOk]] = None) -> None:
         """Enter confirm mode; ``ack_nack_callback(method_frame)`` per Ack/Nack."""
         validators.require_callback(ack_nack_callback, "ack_nack_callback")
         nowait = validators.rpc_completion_callback(callback)
@@ -343,7 +376,7 @@ class Channel(_protocol.ChannelHandler):
         core.close(reply_code, reply_text)
         self.connection._flush_soon()
 
-    def flow(self, active: bool, callback: Optional[Callable[..., None]] = None) -> None:
+    def flow(self, active: bool, callback: Optional[Callable[[bool], Any]] = None) -> None:
         """Ask the broker to start/stop flow; ``callback(active)`` with its answer."""
         validators.rpc_completion_callback(callback)
 
@@ -361,7 +394,7 @@ class Channel(_protocol.ChannelHandler):
                          passive: bool = False, durable: bool = False,
                          auto_delete: bool = False, internal: bool = False,
                          arguments: Optional[Dict[str, Any]] = None,
-                         callback: Optional[Callable[..., None]] = None,
+                         callback: Optional[_OnReply[spec.Exchange.DeclareOk]] = None,
                          **legacy: Any) -> None:
         """Declare an exchange; ``callback(method_frame)`` on DeclareOk (None: nowait).
 
@@ -378,14 +411,14 @@ class Channel(_protocol.ChannelHandler):
                   callback)
 
     def exchange_delete(self, exchange: Optional[str] = None, if_unused: bool = False,
-                        callback: Optional[Callable[..., None]] = None) -> None:
+                        callback: Optional[_OnReply[spec.Exchange.DeleteOk]] = None) -> None:
         """Delete an exchange."""
         nowait = validators.rpc_completion_callback(callback)
         self._rpc(spec.Exchange.Delete(0, exchange or "", if_unused, nowait), callback)
 
     def exchange_bind(self, destination: str, source: str, routing_key: str = "",
                       arguments: Optional[Dict[str, Any]] = None,
-                      callback: Optional[Callable[..., None]] = None) -> None:
+                      callback: Optional[_OnReply[spec.Exchange.BindOk]] = None) -> None:
         """Bind exchange ``destination`` to ``source``."""
         validators.require_string(destination, "destination")
         validators.require_string(source, "source")
@@ -396,7 +429,7 @@ class Channel(_protocol.ChannelHandler):
     def exchange_unbind(self, destination: Optional[str] = None,
                         source: Optional[str] = None, routing_key: str = "",
                         arguments: Optional[Dict[str, Any]] = None,
-                        callback: Optional[Callable[..., None]] = None) -> None:
+                        callback: Optional[_OnReply[spec.Exchange.UnbindOk]] = None) -> None:
         """Remove an exchange-to-exchange binding."""
         nowait = validators.rpc_completion_callback(callback)
         self._rpc(spec.Exchange.Unbind(0, destination or "", source or "", routing_key,
@@ -405,7 +438,7 @@ class Channel(_protocol.ChannelHandler):
     def queue_declare(self, queue: str, passive: bool = False, durable: bool = False,
                       exclusive: bool = False, auto_delete: bool = False,
                       arguments: Optional[Dict[str, Any]] = None,
-                      callback: Optional[Callable[..., None]] = None) -> None:
+                      callback: Optional[_OnReply[spec.Queue.DeclareOk]] = None) -> None:
         """Declare a queue; ``callback(method_frame)`` on DeclareOk (None: nowait)."""
         validators.require_string(queue, "queue")
         nowait = validators.rpc_completion_callback(callback)
@@ -414,7 +447,7 @@ class Channel(_protocol.ChannelHandler):
 
     def queue_bind(self, queue: str, exchange: str, routing_key: Optional[str] = None,
                    arguments: Optional[Dict[str, Any]] = None,
-                   callback: Optional[Callable[..., None]] = None) -> None:
+                   callback: Optional[_OnReply[spec.Queue.BindOk]] = None) -> None:
         """Bind a queue to an exchange (routing key defaults to the queue name)."""
         validators.require_string(queue, "queue")
         validators.require_string(exchange, "exchange")
@@ -427,7 +460,7 @@ class Channel(_protocol.ChannelHandler):
     def queue_unbind(self, queue: str, exchange: Optional[str] = None,
                      routing_key: Optional[str] = None,
                      arguments: Optional[Dict[str, Any]] = None,
-                     callback: Optional[Callable[..., None]] = None) -> None:
+                     callback: Optional[_OnReply[spec.Queue.UnbindOk]] = None) -> None:
         """Remove a queue binding."""
         validators.rpc_completion_callback(callback)
         if routing_key is None:
@@ -435,30 +468,32 @@ class Channel(_protocol.ChannelHandler):
         self._rpc(spec.Queue.Unbind(0, queue, exchange or "", routing_key, arguments or {}),
                   callback)
 
-    def queue_purge(self, queue: str, callback: Optional[Callable[..., None]] = None) -> None:
+    def queue_purge(self, queue: str,
+                    callback: Optional[_OnReply[spec.Queue.PurgeOk]] = None) -> None:
         """Purge a queue."""
         validators.require_string(queue, "queue")
         nowait = validators.rpc_completion_callback(callback)
         self._rpc(spec.Queue.Purge(0, queue, nowait), callback)
 
     def queue_delete(self, queue: str, if_unused: bool = False, if_empty: bool = False,
-                     callback: Optional[Callable[..., None]] = None) -> None:
+                     callback: Optional[_OnReply[spec.Queue.DeleteOk]] = None) -> None:
         """Delete a queue."""
         validators.require_string(queue, "queue")
         nowait = validators.rpc_completion_callback(callback)
         self._rpc(spec.Queue.Delete(0, queue, if_unused, if_empty, nowait), callback)
 
-    def tx_select(self, callback: Optional[Callable[..., None]] = None) -> None:
+    def tx_select(self, callback: Optional[_OnReply[spec.Tx.SelectOk]] = None) -> None:
         """Use transactions on this channel."""
         validators.rpc_completion_callback(callback)
         self._rpc(spec.Tx.Select(), callback)
 
-    def tx_commit(self, callback: Optional[Callable[..., None]] = None) -> None:
+    def tx_commit(self, callback: Optional[_OnReply[spec.Tx.CommitOk]] = None) -> None:
         """Commit the current transaction."""
         validators.rpc_completion_callback(callback)
         self._rpc(spec.Tx.Commit(), callback)
 
-    def tx_rollback(self, callback: Optional[Callable[..., None]] = None) -> None:
+    def tx_rollback(self, callback: Optional[_OnReply[spec.Tx.RollbackOk]] = None) -> None:
+
         """Roll back the current transaction."""
         validators.rpc_completion_callback(callback)
         self._rpc(spec.Tx.Rollback(), callback)

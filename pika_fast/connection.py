@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Callable, Dict, List, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Optional
 
 from pika_fast import _protocol, exceptions, frame, validators
 from pika_fast.channel import Channel
@@ -20,15 +20,20 @@ from pika_fast._parameters import (  # noqa: F401  (re-exported for pika's impor
     SSLOptions,
     URLParameters,
 )
-from pika_fast._protocol import (  # noqa: F401
-    CONNECTION_CLOSED,
-    CONNECTION_CLOSING,
-    CONNECTION_INIT,
-    CONNECTION_OPEN,
-    CONNECTION_PROTOCOL,
-    CONNECTION_START,
-    CONNECTION_TUNE,
+from pika_fast._protocol import (  # noqa: F401  ("as": re-exported, as in pika)
+    CONNECTION_CLOSED as CONNECTION_CLOSED,
+    CONNECTION_CLOSING as CONNECTION_CLOSING,
+    CONNECTION_INIT as CONNECTION_INIT,
+    CONNECTION_OPEN as CONNECTION_OPEN,
+    CONNECTION_PROTOCOL as CONNECTION_PROTOCOL,
+    CONNECTION_START as CONNECTION_START,
+    CONNECTION_TUNE as CONNECTION_TUNE,
 )
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from pika_fast import spec
 
 __all__ = ["Connection", "ConnectionParameters", "Parameters", "SSLOptions", "URLParameters"]
 
@@ -56,9 +61,9 @@ class Connection(_protocol.ConnectionHandler):
     CONNECTION_CLOSING = CONNECTION_CLOSING
 
     def __init__(self, parameters: Optional[Parameters] = None,
-                 on_open_callback: Optional[Callable[..., None]] = None,
-                 on_open_error_callback: Optional[Callable[..., None]] = None,
-                 on_close_callback: Optional[Callable[..., None]] = None,
+                 on_open_callback: Optional[Callable[[Self], Any]] = None,
+                 on_open_error_callback: Optional[Callable[[Self, Exception], Any]] = None,
+                 on_close_callback: Optional[Callable[[Self, Exception], Any]] = None,
                  internal_connection_workflow: bool = True) -> None:
         if parameters is not None and not isinstance(parameters, Parameters):
             raise TypeError(f"Expected instance of Parameters, not {parameters!r}")
@@ -109,17 +114,17 @@ class Connection(_protocol.ConnectionHandler):
 
     # ---------------------------------------------------------- callbacks
 
-    def add_on_close_callback(self, callback: Callable[..., None]) -> None:
+    def add_on_close_callback(self, callback: Callable[[Self, Exception], Any]) -> None:
         """``callback(connection, exception)`` when the connection closes."""
         validators.require_callback(callback)
         self._on_close_callbacks.append(callback)
 
-    def add_on_open_callback(self, callback: Callable[..., None]) -> None:
+    def add_on_open_callback(self, callback: Callable[[Self], Any]) -> None:
         """``callback(connection)`` once the connection is open."""
         validators.require_callback(callback)
         self._on_open_callbacks.append(callback)
 
-    def add_on_open_error_callback(self, callback: Callable[..., None],
+    def add_on_open_error_callback(self, callback: Callable[[Self, Exception], Any],
                                    remove_default: bool = True) -> None:
         """``callback(connection, exception)`` when the connection fails to open."""
         validators.require_callback(callback)
@@ -127,12 +132,16 @@ class Connection(_protocol.ConnectionHandler):
             self._on_open_error_callbacks.remove(self._default_on_open_error)
         self._on_open_error_callbacks.append(callback)
 
-    def add_on_connection_blocked_callback(self, callback: Callable[..., None]) -> None:
+    def add_on_connection_blocked_callback(
+            self, callback: Callable[[Self, frame.Method[spec.Connection.Blocked]], Any]
+    ) -> None:
         """``callback(connection, method_frame)`` on Connection.Blocked."""
         validators.require_callback(callback)
         self._blocked_callbacks.append(callback)
 
-    def add_on_connection_unblocked_callback(self, callback: Callable[..., None]) -> None:
+    def add_on_connection_unblocked_callback(
+            self, callback: Callable[[Self, frame.Method[spec.Connection.Unblocked]], Any]
+    ) -> None:
         """``callback(connection, method_frame)`` on Connection.Unblocked."""
         validators.require_callback(callback)
         self._unblocked_callbacks.append(callback)
@@ -148,7 +157,7 @@ class Connection(_protocol.ConnectionHandler):
     # ---------------------------------------------------------- public API
 
     def channel(self, channel_number: Optional[int] = None,
-                on_open_callback: Optional[Callable[..., None]] = None) -> Any:
+                on_open_callback: Optional[Callable[[Channel], Any]] = None) -> Channel:
         """Open a channel; ``on_open_callback(channel)`` once the broker confirms it."""
         if not self.is_open:
             raise exceptions.ConnectionWrongStateError(
@@ -173,8 +182,11 @@ class Connection(_protocol.ConnectionHandler):
         self._core.close(reply_code, reply_text)
         self._flush_soon()
 
-    def update_secret(self, new_secret: str, reason: str,
-                      callback: Optional[Callable[..., None]] = None) -> None:
+    def update_secret(
+            self, new_secret: str, reason: str,
+            callback: Optional[Callable[[frame.Method[spec.Connection.UpdateSecretOk]],
+                                        Any]] = None) -> None:
+
         """Send Connection.UpdateSecret; ``callback(method_frame)`` on UpdateSecretOk."""
         if not self.is_open:
             raise exceptions.ConnectionWrongStateError(

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import ssl
 
-from typing import Any, Callable, Iterable, Optional, Sequence
+from typing import Any, Callable, Iterable, Optional, Sequence, Tuple
 
 __all__ = [
     'AMQPError',
@@ -204,12 +204,14 @@ class ConnectionClosed(AMQPConnectionError):
     @property
     def reply_code(self) -> int:
         """AMQP reply code of the close."""
-        return self.args[0]
+        code: int = self.args[0]
+        return code
 
     @property
     def reply_text(self) -> str:
         """Human-readable explanation of the close."""
-        return self.args[1]
+        text: str = self.args[1]
+        return text
 
 
 class ConnectionClosedByBroker(ConnectionClosed):
@@ -263,12 +265,14 @@ class ChannelClosed(AMQPChannelError):
     @property
     def reply_code(self) -> int:
         """AMQP reply code of the close."""
-        return self.args[0]
+        code: int = self.args[0]
+        return code
 
     @property
     def reply_text(self) -> str:
         """Human-readable explanation of the close."""
-        return self.args[1]
+        text: str = self.args[1]
+        return text
 
 
 class ChannelClosedByBroker(ChannelClosed):
@@ -297,7 +301,7 @@ class ConsumerCancelled(AMQPChannelError):
         return 'Server cancelled consumer'
 
 
-def _reduce_with_messages(exc: Any) -> tuple:
+def _reduce_with_messages(exc: Any) -> Tuple[Any, ...]:
     # The default Exception pickling calls cls(*args), and args here holds the
     # summary text rather than the messages, so rebuild from the messages.
     return (type(exc), (exc.messages,), exc.__dict__)
@@ -321,7 +325,7 @@ class UnroutableError(AMQPChannelError):
     def _detail(self) -> str:
         return '%i unroutable messages returned by broker' % len(self.messages)
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> Tuple[Any, ...]:
         return _reduce_with_messages(self)
 
 
@@ -343,7 +347,7 @@ class NackError(AMQPChannelError):
         # pika reuses the UnroutableError wording here; kept for compatibility.
         return '%i unroutable messages returned by broker' % len(self.messages)
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> Tuple[Any, ...]:
         return _reduce_with_messages(self)
 
 
@@ -555,7 +559,7 @@ class AMQPConnectorPhaseErrorBase(AMQPConnectorException):
     def __repr__(self) -> str:
         return _render(self, lambda: f'{self.exception!r}')
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> Tuple[Any, ...]:
         return (type(self), (self.exception, *self.args), self.__dict__)
 
 
@@ -603,7 +607,7 @@ class AMQPConnectionWorkflowFailed(AMQPConnectorException):
 
         return _render(self, detail)
 
-    def __reduce__(self) -> tuple:
+    def __reduce__(self) -> Tuple[Any, ...]:
         return (type(self), (self.exceptions, *self.args), self.__dict__)
 
 
@@ -631,7 +635,7 @@ class TLSSetupError(AMQPConnectionError, ssl.SSLError):
                 except TypeError:  # an incompatible layout: the plain class will do
                     variant = cls
                 cls._variants[kind] = variant
-        wrapped = variant(f"TLS handshake failed: {error}")
+        wrapped: TLSSetupError = variant(f"TLS handshake failed: {error}")
         for name in ("errno", "strerror", "reason", "library", "verify_code",
                      "verify_message"):
             if hasattr(error, name):

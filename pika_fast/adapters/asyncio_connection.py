@@ -7,12 +7,15 @@ loop's ``add_reader``/``add_writer``, timers and thread-safe calls.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from pika_fast.adapters.base_connection import BaseConnection
 from pika_fast.adapters.utils import io_services_utils, nbio_interface
 from pika_fast.connection import Parameters
 
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 class _TimerHandle(nbio_interface.AbstractTimerReference):
     def __init__(self, handle: asyncio.TimerHandle) -> None:
@@ -103,9 +106,9 @@ class AsyncioConnection(BaseConnection):
     """A connection driven by an asyncio event loop (``custom_ioloop``, or the current)."""
 
     def __init__(self, parameters: Optional[Parameters] = None,
-                 on_open_callback: Optional[Callable[..., None]] = None,
-                 on_open_error_callback: Optional[Callable[..., None]] = None,
-                 on_close_callback: Optional[Callable[..., None]] = None,
+                 on_open_callback: Optional[Callable[[Self], Any]] = None,
+                 on_open_error_callback: Optional[Callable[[Self, Exception], Any]] = None,
+                 on_close_callback: Optional[Callable[[Self, Exception], Any]] = None,
                  custom_ioloop: Any = None,
                  internal_connection_workflow: bool = True) -> None:
         super().__init__(parameters, on_open_callback, on_open_error_callback,

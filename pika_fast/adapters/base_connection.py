@@ -9,7 +9,7 @@ one loop iteration leave in one send.
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 
 from pika_fast import exceptions
 from pika_fast.adapters.utils import nbio_interface
@@ -18,6 +18,9 @@ from pika_fast.adapters.utils.connection_workflow import (
     AMQPConnector,
 )
 from pika_fast.connection import CONNECTION_CLOSED, CONNECTION_CLOSING, Connection, Parameters
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 LOGGER = logging.getLogger(__name__)
 
@@ -28,9 +31,9 @@ class BaseConnection(Connection):
     """A Connection whose stream and timers come from ``nbio`` (pika's signature)."""
 
     def __init__(self, parameters: Optional[Parameters],
-                 on_open_callback: Optional[Callable[..., None]],
-                 on_open_error_callback: Optional[Callable[..., None]],
-                 on_close_callback: Optional[Callable[..., None]],
+                 on_open_callback: Optional[Callable[[Self], Any]],
+                 on_open_error_callback: Optional[Callable[[Self, Exception], Any]],
+                 on_close_callback: Optional[Callable[[Self, Exception], Any]],
                  nbio: nbio_interface.AbstractIOServices,
                  internal_connection_workflow: bool = True) -> None:
         self._nbio = nbio

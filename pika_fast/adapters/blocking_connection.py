@@ -15,13 +15,20 @@ import functools
 import logging
 import threading
 import time
-from typing import (Any, Callable, Deque, Dict, Generator, List, Optional, Sequence,
-                    Tuple, Union)
+from typing import (TYPE_CHECKING, Any, Callable, Deque, Dict, Generator, List, Optional,
+                    Sequence, Tuple, Type, Union, overload)
 
 from pika_fast import _codec, _legacy, _protocol, exceptions, frame, spec, validators
 from pika_fast.adapters._ioloop import IOLoop
 from pika_fast.adapters.select_connection import SelectConnection
 from pika_fast.exchange_type import ExchangeType
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from pika_fast._parameters import Parameters
+    from pika_fast.channel import Channel
+    from pika_fast.recovery import RecoveryPolicy
 
 LOGGER = logging.getLogger(__name__)
 
@@ -32,6 +39,19 @@ _ACK_BATCH = 32
 _monotonic = time.monotonic
 
 Message = Tuple[Any, Any, Any]
+
+# The shapes users' code sees, for type checkers (as precise as pika 1.4.4's hints).
+# Callbacks may return anything: their result is ignored.
+_OnMessageCallback = Callable[
+    ["BlockingChannel", spec.Basic.Deliver, spec.BasicProperties, bytes], Any]
+_OnReturnCallback = Callable[
+    ["BlockingChannel", spec.Basic.Return, spec.BasicProperties, bytes], Any]
+_GetResult = Tuple[Optional[spec.Basic.GetOk], Optional[spec.BasicProperties],
+                   Optional[bytes]]
+_ConsumeResult = Tuple[Optional[spec.Basic.Deliver], Optional[spec.BasicProperties],
+                       Optional[bytes]]
+_CancelledMessages = List[Tuple[spec.Basic.Deliver, spec.BasicProperties, bytes]]
+_ParametersArg = Union["Parameters", Sequence["Parameters"], None]
 
 
 def _last_attempt_error(error: BaseException) -> BaseException:
@@ -127,17 +147,20 @@ class BlockingConnection:
     ``_impl`` is the callback connection underneath (a ``SelectConnection``), as in pika.
     """
 
-    def __new__(cls, parameters: Any = None, _impl_class: Any = None,
-                recovery: Any = None) -> Any:
+    def __new__(cls, parameters: _ParametersArg = None,
+                _impl_class: Optional[Type[SelectConnection]] = None,
+                recovery: Optional[RecoveryPolicy] = None) -> BlockingConnection:
         if recovery is not None and cls is BlockingConnection:
             from pika_fast.recovery import RecoveringBlockingConnection  # opt-in recovery
             cls = RecoveringBlockingConnection
         return super().__new__(cls)
 
-    def __init__(self, parameters: Any = None, _impl_class: Any = None,
-                 recovery: Any = None) -> None:
+    def __init__(self, parameters: _ParametersArg = None,
+                 _impl_class: Optional[Type[SelectConnection]] = None,
+                 recovery: Optional[RecoveryPolicy] = None) -> None:
         from pika_fast.connection import ConnectionParameters
 
+        configs: List[Any]
         if parameters is None:
             configs = [ConnectionParameters()]
         elif isinstance(parameters, (list, tuple)):
@@ -150,8 +173,8 @@ class BlockingConnection:
         self._channels: Dict[int, BlockingChannel] = {}
         # Connection-level events (thread-safe callbacks, timers, blocked/unblocked) run
         # before the channels' (deliveries, returns, cancels), as in pika.
-        self._ready: Deque[Tuple[Callable[..., None], tuple]] = collections.deque()
-        self._events: Deque[Tuple[Callable[..., None], tuple]] = collections.deque()
+        self._ready: Deque[Tuple[Callable[..., None], Tuple[Any, ...]]] = collections.deque()
+        self._events: Deque[Tuple[Callable[..., None], Tuple[Any, ...]]] = collections.deque()
         self._closed_error: Optional[BaseException] = None
         self._dispatching = False
         self._acks_waiting = False
@@ -159,7 +182,8 @@ class BlockingConnection:
         self._heartbeat_sender: Optional[_HeartbeatSender] = None
         self._blocked_callbacks: List[Callable[..., None]] = []
         self._unblocked_callbacks: List[Callable[..., None]] = []
-        self._impl = self._create_impl(configs, _impl_class or _SelectConnectionForBlocking)
+        self._impl: SelectConnection = self._create_impl(
+            configs, _impl_class or _SelectConnectionForBlocking)
         impl = self._impl
         impl.add_on_close_callback(self._on_impl_closed)
         impl.add_on_connection_blocked_callback(self._on_impl_blocked)
@@ -170,7 +194,7 @@ class BlockingConnection:
                 self._heartbeat_sender = _HeartbeatSender(impl, impl._core.heartbeat)
                 self._heartbeat_sender.start()
 
-    def _create_impl(self, configs: Sequence[Any], impl_class: Any) -> Any:
+    def _create_impl(self, configs: Sequence[Any], impl_class: Any) -> SelectConnection:
         """Run the shared connection workflow on a private IOLoop until it is done."""
         loop = IOLoop()
         outcome: List[Any] = []
@@ -182,7 +206,7 @@ class BlockingConnection:
         except BaseException:
             loop.close()
             raise
-        result = outcome[0]
+        result: Union[SelectConnection, BaseException] = outcome[0]
         if isinstance(result, BaseException):
             loop.close()
             raise _last_attempt_error(result)
@@ -286,27 +310,31 @@ class BlockingConnection:
 
     # ----------------------------------------------------------- public API
 
-    def add_on_connection_blocked_callback(self, callback: Callable[..., None]) -> None:
+    def add_on_connection_blocked_callback(
+            self, callback: Callable[[BlockingConnection, frame.Method[spec.Connection.Blocked]],
+                                     Any]) -> None:
         """Call ``callback(connection, method_frame)`` on Connection.Blocked."""
         validators.require_callback(callback)
         self._blocked_callbacks.append(callback)
 
-    def add_on_connection_unblocked_callback(self, callback: Callable[..., None]) -> None:
+    def add_on_connection_unblocked_callback(
+            self, callback: Callable[[BlockingConnection,
+                                      frame.Method[spec.Connection.Unblocked]], Any]) -> None:
         """Call ``callback(connection, method_frame)`` on Connection.Unblocked."""
         validators.require_callback(callback)
         self._unblocked_callbacks.append(callback)
 
-    def call_later(self, delay: float, callback: Callable[[], None]) -> Any:
+    def call_later(self, delay: float, callback: Callable[[], Any]) -> object:
         """Run ``callback()`` from process_data_events after ``delay`` seconds."""
         validators.require_callback(callback)
         return self._impl._adapter_call_later(
             delay, lambda: self._ready.append((callback, ())))
 
-    def remove_timeout(self, timeout_id: Any) -> None:
+    def remove_timeout(self, timeout_id: object) -> None:
         """Cancel a timer made by call_later."""
         self._impl._adapter_remove_timeout(timeout_id)
 
-    def add_callback_threadsafe(self, callback: Callable[[], None]) -> None:
+    def add_callback_threadsafe(self, callback: Callable[[], Any]) -> None:
         """Run ``callback()`` from process_data_events; callable from any thread."""
         validators.require_callback(callback)
         if self.is_closed:
@@ -420,7 +448,7 @@ class BlockingConnection:
             if remaining <= 0:
                 return
 
-    def channel(self, channel_number: Optional[int] = None) -> "BlockingChannel":
+    def channel(self, channel_number: Optional[int] = None) -> BlockingChannel:
         """Open a channel and wait until the broker confirms it."""
         self._ensure_open()
         opened: List[Any] = []
@@ -438,10 +466,11 @@ class BlockingConnection:
             chan._check_usable()
         return chan
 
-    def __enter__(self) -> "BlockingConnection":
+    def __enter__(self) -> BlockingConnection:
         return self
 
-    def __exit__(self, exc_type: Any, value: Any, traceback: Any) -> None:
+    def __exit__(self, exc_type: Optional[Type[BaseException]],
+                 value: Optional[BaseException], traceback: Optional[TracebackType]) -> None:
         if self.is_open:
             self.close()
 
@@ -463,12 +492,12 @@ class BlockingConnection:
         """pika 0.x: True while a close is in progress."""
         return self._impl.is_closing
 
-    def add_backpressure_callback(self, callback: Callable[..., None]) -> None:
+    def add_backpressure_callback(self, callback: Callable[..., Any]) -> None:
         """pika 0.x: accepted and never called (RabbitMQ signals with connection.blocked)."""
         _legacy.warn("BlockingConnection.add_backpressure_callback",
                      "add_on_connection_blocked_callback")
 
-    def add_on_flow_callback(self, callback: Callable[[bool], None]) -> None:
+    def add_on_flow_callback(self, callback: Callable[[bool], Any]) -> None:
         """pika 0.x: ``callback(False)`` when the broker blocks publishing, True after."""
         _legacy.warn("BlockingConnection.add_on_flow_callback",
                      "add_on_connection_blocked_callback / add_on_connection_unblocked_callback")
@@ -537,7 +566,7 @@ class BlockingChannel:
     ``_impl`` is the callback ``Channel`` underneath, as in pika.
     """
 
-    def __init__(self, channel_impl: Any, connection: BlockingConnection) -> None:
+    def __init__(self, channel_impl: Channel, connection: BlockingConnection) -> None:
         self._impl = channel_impl
         self._connection = connection
         self._consumer_infos: Dict[str, _ConsumerInfo] = {}
@@ -626,13 +655,15 @@ class BlockingChannel:
         self._wait(lambda: bool(replies) or self._impl.is_closed)
         if not replies:
             self._unreported_close = None
-            raise self._core.close_error  # type: ignore[misc]
+            raise self._core.close_error
         return replies[0]
 
     def _method_call(self, name: str, *args: Any, **kwargs: Any) -> frame.Method[Any]:
         """``_impl.<name>(*args, callback=..., **kwargs)``; return the reply frame."""
         method = getattr(self._impl, name)
-        return self._call(lambda done: method(*args, callback=done, **kwargs))
+        reply: frame.Method[Any] = self._call(
+            lambda done: method(*args, callback=done, **kwargs))
+        return reply
 
     def _check_usable(self) -> None:
         if not self._impl.is_open:
@@ -674,10 +705,11 @@ class BlockingChannel:
     def __repr__(self) -> str:
         return f"<BlockingChannel impl={self._impl!r}>"
 
-    def __enter__(self) -> "BlockingChannel":
+    def __enter__(self) -> BlockingChannel:
         return self
 
-    def __exit__(self, exc_type: Any, value: Any, traceback: Any) -> None:
+    def __exit__(self, exc_type: Optional[Type[BaseException]],
+                 value: Optional[BaseException], traceback: Optional[TracebackType]) -> None:
         if self.is_open:
             self.close()
 
@@ -713,17 +745,20 @@ class BlockingChannel:
 
     def flow(self, active: bool) -> bool:
         """Ask the broker to start or stop this channel's flow; return its answer."""
-        return self._call(lambda done: self._impl.flow(active, done))
+        active_now: bool = self._call(lambda done: self._impl.flow(active, done))
+        return active_now
 
-    def add_on_cancel_callback(self, callback: Callable[..., None]) -> None:
+    def add_on_cancel_callback(
+            self, callback: Callable[[frame.Method[spec.Basic.Cancel]], Any]) -> None:
         """Call ``callback(method_frame)`` when the broker cancels a consumer."""
         self._cancel_callbacks.append(callback)
 
-    def add_on_return_callback(self, callback: Callable[..., None]) -> None:
+    def add_on_return_callback(self, callback: _OnReturnCallback) -> None:
         """Call ``callback(channel, method, properties, body)`` for returned messages."""
         self._return_callbacks.append(callback)
 
-    def add_on_close_callback(self, callback: Callable[..., None]) -> None:
+    def add_on_close_callback(
+            self, callback: Callable[[BlockingChannel, BaseException], Any]) -> None:
         """Older pika: ``callback(channel, exception)`` when the channel closes.
 
         pika 1.x raises the close reason from the next call on the channel instead.
@@ -733,13 +768,26 @@ class BlockingChannel:
         validators.require_callback(callback)
         self._close_callbacks.append(callback)
 
-    def add_on_flow_callback(self, callback: Callable[[bool], None]) -> None:
+    def add_on_flow_callback(self, callback: Callable[[bool], Any]) -> None:
         """pika 0.x: ``callback(active)`` when the broker sends Channel.Flow."""
         _legacy.warn("BlockingChannel.add_on_flow_callback",
                      "RabbitMQ's connection.blocked notifications")
         self._flow_callbacks.append(callback)
 
     # ----------------------------------------------------------- consuming
+
+    # The two orders, for type checkers and IDEs; the runtime binding is in _legacy.
+    @overload
+    def basic_consume(self, queue: str, on_message_callback: _OnMessageCallback,
+                      auto_ack: bool = False, exclusive: bool = False,
+                      consumer_tag: Optional[str] = None,
+                      arguments: Optional[Dict[str, Any]] = None) -> str: ...
+
+    @overload
+    def basic_consume(self, consumer_callback: _OnMessageCallback, queue: str = "",
+                      no_ack: bool = False, exclusive: bool = False,
+                      consumer_tag: Optional[str] = None,
+                      arguments: Optional[Dict[str, Any]] = None) -> str: ...
 
     def basic_consume(self, *args: Any, **kwargs: Any) -> str:
         """Start a consumer: ``basic_consume(queue, on_message_callback, auto_ack=False,
@@ -755,6 +803,10 @@ class BlockingChannel:
         return self._consume(bound["queue"], on_message_callback, None,
                              bound.get("auto_ack", False), bound.get("exclusive", False),
                              bound.get("consumer_tag"), bound.get("arguments"))
+
+    basic_consume.__signature__ = _legacy.consume_signature(  # type: ignore[attr-defined]
+        "BlockingChannel", with_callback=False)
+
 
     def _consume(self, queue: str, callback: Optional[Callable[..., None]],
                  buffer: Optional[Deque[Message]], auto_ack: bool, exclusive: bool,
@@ -773,7 +825,7 @@ class BlockingChannel:
         self._consumer_infos[consumer_tag] = info
         return consumer_tag
 
-    def basic_cancel(self, consumer_tag: str) -> List[Message]:
+    def basic_cancel(self, consumer_tag: str) -> _CancelledMessages:
         """Cancel a consumer; return its undispatched messages when it was auto_ack."""
         info = self._consumer_infos.get(consumer_tag)
         if info is None:
@@ -829,7 +881,8 @@ class BlockingChannel:
     def consume(self, queue: str, auto_ack: bool = False, exclusive: bool = False,
                 arguments: Optional[Dict[str, Any]] = None,
                 inactivity_timeout: Optional[float] = None,
-                consumer_tag: Optional[str] = None) -> Generator[Message, None, None]:
+                consumer_tag: Optional[str] = None
+                ) -> Generator[_ConsumeResult, None, None]:
         """Yield (method, properties, body) from ``queue``; (None, None, None) on inactivity."""
         params = (queue, auto_ack, exclusive, arguments)
         if self._generator is None:
@@ -916,7 +969,7 @@ class BlockingChannel:
         self._connection._flush_acks()
 
     def basic_get(self, queue: str, auto_ack: bool = False,
-                  **legacy: Any) -> Message:
+                  **legacy: Any) -> _GetResult:
         """Fetch one message: (GetOk, properties, body), or (None, None, None) if empty.
 
         ``no_ack`` is accepted as pika 0.x's name for ``auto_ack``.
@@ -934,7 +987,7 @@ class BlockingChannel:
                 (method, props, body)), auto_ack)
 
         try:
-            result = self._call(start)
+            result: Optional[_GetResult] = self._call(start)
         finally:
             if on_empty:
                 self._impl._remove_extra_callback(spec.Basic.GetEmpty, on_empty[0])
@@ -942,7 +995,7 @@ class BlockingChannel:
             return None, None, None
         return result
 
-    def basic_publish(self, exchange: str, routing_key: str, body: Any,
+    def basic_publish(self, exchange: str, routing_key: str, body: Union[bytes, str],
                       properties: Optional[spec.BasicProperties] = None,
                       mandatory: bool = False, immediate: Optional[bool] = None) -> None:
         """Publish a message; in confirm mode wait for the broker's verdict.
@@ -954,10 +1007,11 @@ class BlockingChannel:
         if immediate is not None:
             _legacy.check_immediate(immediate)
         impl = self._impl
-        core = impl._core
+        core: Any = impl._core
         if core is None or core.state != _protocol.CHANNEL_OPEN:
             self._check_usable()
         if core.confirming:
+
             self._publish_confirmed(exchange, routing_key, body, properties, mandatory)
             return
         impl.basic_publish(exchange, routing_key, body, properties, mandatory)
@@ -1014,7 +1068,7 @@ class BlockingChannel:
                          passive: bool = False, durable: bool = False,
                          auto_delete: bool = False, internal: bool = False,
                          arguments: Optional[Dict[str, Any]] = None,
-                         **legacy: Any) -> frame.Method[Any]:
+                         **legacy: Any) -> frame.Method[spec.Exchange.DeclareOk]:
         """Declare an exchange; return the Exchange.DeclareOk method frame.
 
         ``type=`` is accepted as pika 0.x's name for ``exchange_type``.
@@ -1025,59 +1079,65 @@ class BlockingChannel:
                                  durable, auto_delete, internal, arguments)
 
     def exchange_delete(self, exchange: Optional[str] = None,
-                        if_unused: bool = False) -> frame.Method[Any]:
+                        if_unused: bool = False) -> frame.Method[spec.Exchange.DeleteOk]:
         """Delete an exchange."""
         return self._method_call("exchange_delete", exchange, if_unused)
 
     def exchange_bind(self, destination: str, source: str, routing_key: str = "",
-                      arguments: Optional[Dict[str, Any]] = None) -> frame.Method[Any]:
+                      arguments: Optional[Dict[str, Any]] = None
+                      ) -> frame.Method[spec.Exchange.BindOk]:
         """Bind an exchange to another exchange."""
         return self._method_call("exchange_bind", destination, source, routing_key,
                                  arguments)
 
     def exchange_unbind(self, destination: Optional[str] = None, source: Optional[str] = None,
                         routing_key: str = "",
-                        arguments: Optional[Dict[str, Any]] = None) -> frame.Method[Any]:
+                        arguments: Optional[Dict[str, Any]] = None
+                        ) -> frame.Method[spec.Exchange.UnbindOk]:
         """Remove an exchange-to-exchange binding."""
         return self._method_call("exchange_unbind", destination, source, routing_key,
                                  arguments)
 
     def queue_declare(self, queue: str, passive: bool = False, durable: bool = False,
                       exclusive: bool = False, auto_delete: bool = False,
-                      arguments: Optional[Dict[str, Any]] = None) -> frame.Method[Any]:
+                      arguments: Optional[Dict[str, Any]] = None
+                      ) -> frame.Method[spec.Queue.DeclareOk]:
         """Declare a queue; ``result.method.queue`` is its name."""
         return self._method_call("queue_declare", queue, passive, durable, exclusive,
                                  auto_delete, arguments)
 
     def queue_delete(self, queue: str, if_unused: bool = False,
-                     if_empty: bool = False) -> frame.Method[Any]:
+                     if_empty: bool = False) -> frame.Method[spec.Queue.DeleteOk]:
         """Delete a queue; ``result.method.message_count`` is how many it held."""
         return self._method_call("queue_delete", queue, if_unused, if_empty)
 
-    def queue_purge(self, queue: str) -> frame.Method[Any]:
+    def queue_purge(self, queue: str) -> frame.Method[spec.Queue.PurgeOk]:
         """Purge a queue; ``result.method.message_count`` is how many were removed."""
         return self._method_call("queue_purge", queue)
 
     def queue_bind(self, queue: str, exchange: str, routing_key: Optional[str] = None,
-                   arguments: Optional[Dict[str, Any]] = None) -> frame.Method[Any]:
+                   arguments: Optional[Dict[str, Any]] = None
+                   ) -> frame.Method[spec.Queue.BindOk]:
         """Bind a queue to an exchange (routing key defaults to the queue name)."""
         return self._method_call("queue_bind", queue, exchange, routing_key, arguments)
 
     def queue_unbind(self, queue: str, exchange: Optional[str] = None,
                      routing_key: Optional[str] = None,
-                     arguments: Optional[Dict[str, Any]] = None) -> frame.Method[Any]:
+                     arguments: Optional[Dict[str, Any]] = None
+                     ) -> frame.Method[spec.Queue.UnbindOk]:
         """Remove a queue binding."""
         return self._method_call("queue_unbind", queue, exchange, routing_key, arguments)
 
-    def tx_select(self) -> frame.Method[Any]:
+    def tx_select(self) -> frame.Method[spec.Tx.SelectOk]:
         """Start using transactions on this channel."""
         return self._method_call("tx_select")
 
-    def tx_commit(self) -> frame.Method[Any]:
+    def tx_commit(self) -> frame.Method[spec.Tx.CommitOk]:
         """Commit the current transaction."""
         return self._method_call("tx_commit")
 
-    def tx_rollback(self) -> frame.Method[Any]:
+    def tx_rollback(self) -> frame.Method[spec.Tx.RollbackOk]:
+
         """Roll back the current transaction."""
         return self._method_call("tx_rollback")
 

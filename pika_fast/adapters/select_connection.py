@@ -1,7 +1,7 @@
 """SelectConnection and its IOLoop, with pika 1.4's API."""
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 from pika_fast.adapters._ioloop import (  # noqa: F401  (pika's names live here)
     EPollPoller,
@@ -19,6 +19,9 @@ from pika_fast.adapters.utils.selector_ioloop_adapter import (  # noqa: F401
 )
 from pika_fast.connection import Parameters
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
 #: Set to 'select', 'poll', 'epoll' or 'kqueue' to choose the IOLoop's poller, as in pika.
 SELECT_TYPE = None
 
@@ -31,9 +34,9 @@ class SelectConnection(BaseConnection):
     """
 
     def __init__(self, parameters: Optional[Parameters] = None,
-                 on_open_callback: Optional[Callable[..., None]] = None,
-                 on_open_error_callback: Optional[Callable[..., None]] = None,
-                 on_close_callback: Optional[Callable[..., None]] = None,
+                 on_open_callback: Optional[Callable[[Self], Any]] = None,
+                 on_open_error_callback: Optional[Callable[[Self, Exception], Any]] = None,
+                 on_close_callback: Optional[Callable[[Self, Exception], Any]] = None,
                  custom_ioloop: Any = None, internal_connection_workflow: bool = True) -> None:
         super().__init__(parameters, on_open_callback, on_open_error_callback,
                          on_close_callback, self._make_nbio(custom_ioloop),
