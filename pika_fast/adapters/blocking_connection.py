@@ -1121,7 +1121,7 @@ class BlockingChannel:
         """Bind a queue to an exchange (routing key defaults to the queue name)."""
         return self._method_call("queue_bind", queue, exchange, routing_key, arguments)
 
-    def queue_unbind(self, queue: str, exchange: Optional[str] = None,
+    def queue_unbind(self, queue: str, exchange: str,
                      routing_key: Optional[str] = None,
                      arguments: Optional[Dict[str, Any]] = None
                      ) -> frame.Method[spec.Queue.UnbindOk]:

@@ -36,6 +36,8 @@ _NO_COUNTERS = ("no per-connection byte/frame counters: they cost on every read 
                 "heartbeats are tracked by the protocol core")
 DELIBERATE_DIFFERENCES = {
     # pika 0.x spellings kept working, on top of pika 1.4's parameters.
+    "pika.adapters.blocking_connection:BlockingChannel.basic_get":
+        "no_ack= " + _LEGACY_KEYWORD,
     "pika.channel:Channel.basic_publish": "immediate= " + _LEGACY_KEYWORD,
     "pika.channel:Channel.basic_qos": "all_channels= " + _LEGACY_KEYWORD,
     "pika.channel:Channel.exchange_declare": "type= " + _LEGACY_KEYWORD,
@@ -74,12 +76,7 @@ DELIBERATE_DIFFERENCES = {
 # ---------------------------------------------------------------------------------------
 # PENDING: being added right now by other helpers. Shrink as their work lands.
 # ---------------------------------------------------------------------------------------
-_BLOCKING = "issue 8 (H3: BlockingConnection behaviours)"
 PENDING = {
-    "pika.adapters.blocking_connection:BlockingChannel.basic_get":
-        _BLOCKING + ": basic_get(queue, no_ack=...) legacy keyword",
-    "pika.adapters.blocking_connection:BlockingChannel.queue_unbind":
-        _BLOCKING + ": exchange is required, as in pika",
 }
 
 ACCEPTED = {**DELIBERATE_DIFFERENCES, **PENDING}
