@@ -1387,7 +1387,7 @@ class RecoveringBlockingChannel(BlockingChannel):
         topology.bind_queue(known, exchange, routing_key, arguments)
         return result
 
-    def queue_unbind(self, queue: str, exchange: Optional[str] = None,
+    def queue_unbind(self, queue: str, exchange: str,
                      routing_key: Optional[str] = None,
                      arguments: Optional[Dict[str, Any]] = None) -> Any:
         """Remove a queue binding."""
@@ -1397,7 +1397,7 @@ class RecoveringBlockingChannel(BlockingChannel):
             routing_key = queue
         result = self._run(lambda ch: ch.queue_unbind(topology.current(known), exchange,
                                                       routing_key, arguments))
-        topology.unbind_queue(known, exchange or "", routing_key, arguments)
+        topology.unbind_queue(known, exchange, routing_key, arguments)
         return result
 
     def tx_select(self) -> Any:
