@@ -366,12 +366,12 @@ class FaultProxy:
         for pipe in link.pipes.values():
             if pipe.cut_after_flush and not pipe.out:
                 plan, self._cut_plan = self._cut_plan, None
+                if plan is not None:
+                    plan[3].set()  # first: the client may see the end at once
                 if plan is not None and plan[2] == "reset":
                     self._reset_link(link)
                 else:
                     self._close_link(link)
-                if plan is not None:
-                    plan[3].set()
                 return
             if pipe.src_eof and not pipe.queue and not pipe.out:
                 # Pass the FIN on once everything before it has left.
