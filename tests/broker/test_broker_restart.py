@@ -36,6 +36,7 @@ BEFORE_RESTART = 300  # confirmed messages before the restart is started
 AFTER_RESTART = 300  # confirmed messages after the publisher is back
 RECONNECT_WITHIN = 180.0  # seconds the node may take to come back
 WINDOW = 64  # unconfirmed messages the thread-safe publisher keeps in flight
+PACE = 0.0005  # seconds between its publishes (the queue need not hold 100,000)
 
 
 @pytest.fixture(scope="module")
@@ -130,12 +131,17 @@ def drain(url: str, queue: str) -> List[int]:
     conn = connect_with_retry(real_pika, url)
     try:
         ch = conn.channel()
+        left = ch.queue_declare(queue, passive=True).method.message_count
+        ch.basic_qos(prefetch_count=1000)
         ids: List[int] = []
-        while True:
-            method, _props, body = ch.basic_get(queue, auto_ack=True)
+        for method, _props, body in ch.consume(queue, auto_ack=True, inactivity_timeout=5):
             if method is None:
-                break
+                break  # five quiet seconds: the count below tells whether all came
             ids.append(int(body))
+            if len(ids) >= left:
+                break
+        ch.cancel()
+        assert len(ids) == left, f"drained {len(ids)} of {left} messages"
         ch.queue_delete(queue)
     finally:
         conn.close()
@@ -282,6 +288,7 @@ def threadsafe_publisher(node: PrivateRabbitNode, queue: str, how: str) -> Ledge
                 if epoch.closed.is_set():
                     continue
                 assert len(epoch.outstanding) < WINDOW, "no confirm for 30 s"
+            time.sleep(PACE)
             ledger.attempted.append(msg_id)
             before = len(ledger.confirmed)
             try:
