@@ -615,3 +615,27 @@ def test_failed_blocking_connect_leaves_nothing_open(fault, proxy):
     assert type(ours[0]).__name__ == type(theirs).__name__, (theirs, ours)
     assert not threads, f"threads left running: {sorted(threads)}"
     assert not fds, f"file descriptors left open: {sorted(fds)}"
+
+
+# ------------------------------------------------------------------ gevent's clock
+
+
+def test_gevent_call_later_counts_from_now_after_an_idle_hub():
+    """A timer armed after the hub sat idle (blocking code ran; found when the stall
+    case followed a minute without gevent work) must not fire early: libev counts from
+    its cached time unless told to refresh it."""
+    import gevent
+
+    from pika_fast.adapters.gevent_connection import _GeventIOLoop
+
+    loop = _GeventIOLoop(gevent.get_hub())
+    try:
+        loop.call_later(0.01, loop.stop)
+        loop.start()  # the hub has run, and cached its time
+        time.sleep(1.5)  # code that does not yield to the hub
+        start = time.monotonic()
+        loop.call_later(1.0, loop.stop)
+        loop.start()
+        assert time.monotonic() - start >= 0.95, "the timer fired before its delay"
+    finally:
+        loop.close()
