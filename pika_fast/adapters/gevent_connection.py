@@ -88,6 +88,9 @@ class _GeventIOLoop:
             self._foreign.popleft()()
 
     def call_later(self, delay: float, callback: Callable[[], None]) -> Any:
+        # libev counts a timer from its cached "now", stale by however long the hub
+        # was idle or blocked: refresh it, or the timer fires that much too early.
+        self._hub.loop.update_now()
         timer = self._hub.loop.timer(max(delay, 0.0))
         timer.start(callback)
         return timer

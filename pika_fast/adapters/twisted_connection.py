@@ -494,7 +494,11 @@ class TwistedConnectionAdapter(Connection):
         self._transport = None
         reason = getattr(error, "value", error)
         if isinstance(reason, _twisted_error.ConnectionDone):
-            self._on_stream_terminated(None)
+            # The peer ended the stream (FIN): pika's Twisted adapter reports
+            # ConnectionDone, the other adapters StreamLostError; ours is both.
+            self._on_stream_terminated(_as_twisted(
+                exceptions.StreamLostError("Transport indicated EOF"),
+                _twisted_error.ConnectionDone))
             return
         lost = exceptions.StreamLostError(f"Stream connection lost: {reason!r}")
         self._on_stream_terminated(_as_twisted(lost, type(reason)) if isinstance(

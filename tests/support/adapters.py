@@ -794,6 +794,9 @@ class GeventDriver(LoopDriver):
     def prepare_loop(self) -> None:
         import gevent
 
+        # libev's cached time is stale after the hub sat idle (between tests): the
+        # watchdog armed next would fire at once on pika's loop.
+        gevent.get_hub().loop.update_now()
         if self.lib is real_pika:
             from pika.adapters.gevent_connection import _GeventSelectorIOLoop
             self.gloop = _GeventSelectorIOLoop(gevent.get_hub())

@@ -131,6 +131,31 @@ class PrivateRabbitNode:
                         out.append(f"== {name}\n" + "".join(handle.readlines()[-lines:]))
         return "\n".join(out)
 
+    def restart_app(self) -> None:
+        """Stop and start the RabbitMQ application inside the running node
+        (``rabbitmqctl stop_app`` / ``start_app``): every client connection is closed
+        by the broker; durable queues and persistent messages survive."""
+        self.ctl("stop_app", timeout=120)
+        self.ctl("start_app", timeout=120)
+        self.ctl("await_startup", timeout=120)
+
+    def restart(self, timeout: float = 120.0) -> None:
+        """Stop the whole node (its Erlang VM) and boot it again on the same ports and
+        data directory, as a host restart would."""
+        subprocess.run(["rabbitmqctl", "-n", self.name, "stop"], env=self.env,
+                       capture_output=True, timeout=120)
+        deadline = time.monotonic() + timeout
+        while port_open(self.amqp_port) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        subprocess.run(["rabbitmq-server", "-detached"], env=self.env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+        while time.monotonic() < deadline:
+            if port_open(self.amqp_port) and self._await_boot():
+                return
+            time.sleep(0.5)
+        raise RuntimeError(f"private RabbitMQ node {self.name} did not come back:\n"
+                           f"{self.log_tail()}")
+
     def stop(self) -> None:
         if self.started:
             try:
