@@ -655,6 +655,7 @@ class BlockingChannel:
         self._wait(lambda: bool(replies) or self._impl.is_closed)
         if not replies:
             self._unreported_close = None
+            self._connection._raise_if_closed()  # a lost connection: release, then raise
             raise self._core.close_error
         return replies[0]
 

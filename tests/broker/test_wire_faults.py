@@ -37,29 +37,10 @@ BIG = 64 * 1024  # one body frame (frame_max 131072), big enough to be cut in ha
 STALL_DETECTION_BOUND = 3 * HEARTBEAT + 2.0
 
 
-# Marks for what pika_fast's BlockingConnection still gets wrong here (the lead removes
-# them once fixed). BLOCKING_LOST_LEAK and BLOCKING_CONNECT_FD_LEAK are fixed on main
-# by the BlockingConnection rewrite (fd72e1c: _raise_if_closed() releases); they fail
-# on this branch's base only. BLOCKING_RPC_LEAK still fails on main.
-BLOCKING_LOST_LEAK = pytest.mark.xfail(
-    strict=True, reason="BlockingConnection.on_connection_closed releases the socket but "
-    "not the _wake_r/_wake_w socketpair after an unexpected close: two fds stay open "
-    "while the application holds the connection (fixed on main fd72e1c)")
-BLOCKING_CONNECT_FD_LEAK = pytest.mark.xfail(
-    strict=True, reason="BlockingConnection.__init__ creates the _wake_r/_wake_w "
-    "socketpair before _connect(), and nothing closes it when _connect() raises "
-    "(fixed on main fd72e1c)")
-BLOCKING_RPC_LEAK = pytest.mark.xfail(
-    strict=True, reason="a BlockingChannel RPC (queue_declare, basic_get) that meets the "
-    "lost connection raises its error without releasing the connection: on main "
-    "BlockingChannel._call raises self._core.close_error without "
-    "self._connection._release(), so the loop's socketpair and epoll fd stay open")
-#: the adapters, with the blocking one marked, for the cases that lose the stream
-LOST_ADAPTERS = [pytest.param(a, marks=BLOCKING_LOST_LEAK) if a == "blocking" else a
-                 for a in ADAPTERS]
-#: ... and for the cases where a channel RPC is waiting when it is lost
-RPC_ADAPTERS = [pytest.param(a, marks=BLOCKING_RPC_LEAK) if a == "blocking" else a
-                for a in ADAPTERS]
+#: the adapters for the cases that lose the stream, and for those where a channel RPC
+#: is waiting when it is lost
+LOST_ADAPTERS = list(ADAPTERS)
+RPC_ADAPTERS = list(ADAPTERS)
 
 
 # ----------------------------------------------------------------------- fixtures
@@ -504,7 +485,6 @@ def blocking_consume_until_fault(lib: Any, proxy: FaultProxy, fault: str,
             conn.close()
 
 
-@BLOCKING_LOST_LEAK
 @pytest.mark.parametrize("fault", list(BLOCKED_FAULTS))
 def test_blocking_start_consuming_returns_on_fault(fault, proxy, tracker):
     """start_consuming() does not outlive the connection: it raises the fault's
@@ -585,7 +565,6 @@ def test_threadsafe_rpc_waiters_return_on_fault(fault, proxy, tracker):
 # ------------------------------------------------------------- failed connection
 
 
-@BLOCKING_CONNECT_FD_LEAK
 @pytest.mark.parametrize("fault", ["refused", "reset_in_handshake"])
 def test_failed_blocking_connect_leaves_nothing_open(fault, proxy):
     """A BlockingConnection that never opens (nothing listens; the handshake is reset)
