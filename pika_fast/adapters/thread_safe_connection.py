@@ -219,6 +219,12 @@ class _IOConnection(SelectConnection):
 
     _wake_pending = False
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner = getattr(self._ioloop, "_owner_conn", None)
+        if owner is not None:
+            owner._connecting = self  # so an open that times out can be stopped
+
     def _flush_soon(self) -> None:
         loop = self._ioloop
         if loop.io_ident == _get_ident():
@@ -291,13 +297,14 @@ class Connection:
         self._unblocked_callbacks: List[Callable[..., None]] = []
         self._worker = _Worker("pika_fast-connection-worker", work_queue_maxsize)
         self._opened = _Waiter("Connection open")
+        self._connecting: Any = None  # the callback connection, from its creation
         self._io_thread = threading.Thread(target=self._run_io, args=(configs,),
                                            name="pika_fast-io", daemon=True)
         self._io_thread.start()
         try:
             self._impl = self._opened.wait(timeout)
         except TimeoutError:
-            self._ioloop.stop()
+            self._ioloop.add_callback_threadsafe(self._abandon_open)
             self._io_thread.join(_JOIN_TIMEOUT)
             raise TimeoutError(f"The connection did not open within {timeout} s") from None
         except BaseException as error:
@@ -324,6 +331,24 @@ class Connection:
         finally:
             self._hand_out()
             loop.close()
+
+    def _abandon_open(self) -> None:
+        """The constructor timed out (I/O thread): stop connecting, or close the
+        connection that opened too late, so no socket or broker connection is left."""
+        impl = self._opened.value
+        if impl is not None:
+            if not (impl.is_closed or impl.is_closing):
+                impl.close()  # its close callback stops the loop
+            return
+        connecting = self._connecting
+        if connecting is not None:
+            try:
+                # Mid-open, close() stops the workflow and closes the socket, in the
+                # TCP phase and the AMQP handshake alike.
+                connecting.close()
+            except Exception:  # noqa: BLE001 - the workflow had already given up
+                LOGGER.debug("abandoning the open: close failed", exc_info=True)
+        self._ioloop.stop()
 
     def _on_connect_done(self, result: Any) -> None:
         if isinstance(result, BaseException):
