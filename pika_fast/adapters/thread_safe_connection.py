@@ -15,7 +15,9 @@ thread and offers a synchronous, thread-safe front:
   queue: when a worker falls ``work_queue_maxsize`` items behind, the I/O thread waits
   (the socket stops being read, so TCP pushes back on the broker), and after
   ``work_queue_put_timeout`` seconds the connection is closed with
-  :class:`~pika_fast.exceptions.WorkQueueFullError`.
+  :class:`~pika_fast.exceptions.WorkQueueFullError`. The bound is waived while a
+  worker's own thread waits on the I/O thread (an RPC or close made from a callback)
+  and once the connection or channel is closing, where waiting would be a deadlock.
 
 The protocol lives in the callback ``Connection``/``Channel`` underneath (``_impl``);
 this module only moves calls and callbacks between threads.
