@@ -357,6 +357,12 @@ def report(h: Harness, results: Dict[str, Dict[str, List[Metrics]]], elapsed: fl
         return e2e._median([r[metric] for r in results.get(key, {}).get(client, [])
                             if metric in r])
 
+    def paired(key: str, other: str) -> Optional[float]:
+        runs = results.get(key, {})
+        theirs = {r["round"]: r["rate"] for r in runs.get(other, [])}
+        return e2e._median([r["rate"] / theirs[r["round"]] for r in runs.get("fast", [])
+                            if theirs.get(r["round"])])
+
     header = ("workload (median of %d round%s)" % (o.rounds, "" if o.rounds == 1 else "s"),
               "pika msg/s", "fast msg/s", "ceil msg/s", "fast/pika", "fast/ceil",
               "pika CPU us/msg", "fast CPU us/msg", "CPU pika/fast", "target")
@@ -367,7 +373,9 @@ def report(h: Harness, results: Dict[str, Dict[str, List[Metrics]]], elapsed: fl
         pc, fc = med(key, "pika", "cpu100k"), med(key, "fast", "cpu100k")
         pb, fb, cb = (med(key, client, "broker100k") for client in ("pika", "fast", "ceiling"))
         broker.append((label, pb, fb, cb))
-        fp, fceil = e2e._ratio(f, p), e2e._ratio(f, c)
+        # Ratios are taken within each round, then the median: the shared broker's
+        # speed drifts between rounds far more than between neighbouring runs.
+        fp, fceil = paired(key, "pika"), paired(key, "ceiling")
         if fp is None:
             verdict = "n/a"
         else:
@@ -394,6 +402,7 @@ def report(h: Harness, results: Dict[str, Dict[str, List[Metrics]]], elapsed: fl
         print(f"  {label.ljust(widths[0])}  " + " / ".join(
             e2e._fmt(None if v is None else v * 10, ".1f") for v in (pb, fb, cb)))
     print()
+    print("fast/pika and fast/ceil: the median over rounds of the ratio within a round.")
     print(f"{o.n:,} messages of {o.body_size} B per publish/consume run ({o.batch} per loop "
           f"tick), prefetch {o.prefetch}; ts: {o.threads} threads, {o.n:,} in all; "
           f"ts-confirm: {o.confirm_n:,} in all.")
@@ -480,6 +489,7 @@ def main(argv: List[str]) -> int:
             for client in clients[shift:] + clients[:shift]:
                 metrics = runner(h, client)
                 if metrics is not None:
+                    metrics["round"] = rnd
                     results.setdefault(key, {}).setdefault(client, []).append(metrics)
                 time.sleep(0.2)  # let the broker settle (queue deletion, GC)
     report(h, results, time.monotonic() - started)
