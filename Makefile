@@ -8,7 +8,7 @@ BUILD_DEPS := "Cython==3.3.1" "setuptools>=68" wheel
 export PYTHONPATH := $(CURDIR)
 
 .PHONY: venv build build-pure broker test typecheck test-compiled test-pure spec spec-check \
-        bench-codec bench bench-adapters demo clean
+        bench-codec bench demo clean
 
 $(VENV)/.deps: pyproject.toml Makefile
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -50,16 +50,17 @@ spec-check: venv
 	    diff -u $$f $$tmp/$$f || { echo "spec-check: $$f is stale; run make spec"; rm -rf $$tmp; exit 1; }; \
 	  done; rm -rf $$tmp; echo "spec-check: generated files are fresh"
 
+# Each adapter (and the thread-safe Connection) against pika 1.4.4's same adapter.
+.PHONY: bench-adapters
+bench-adapters: build broker
+	$(PY) benchmarks/adapters.py $(BENCH_ARGS)
+
 bench-codec: build
 	$(PY) benchmarks/codec.py
 
 # End to end against the local broker: pika 1.4.4, pika_fast and a raw-socket ceiling.
 bench: build broker
 	$(PY) benchmarks/e2e.py $(BENCH_ARGS)
-
-# Each adapter (and the thread-safe Connection) against pika 1.4.4's same adapter.
-bench-adapters: build broker
-	$(PY) benchmarks/adapters.py $(BENCH_ARGS)
 
 clean:
 	rm -rf build dist *.egg-info src_pyx/*.c pika_fast/*.so
