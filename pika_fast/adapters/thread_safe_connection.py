@@ -98,6 +98,7 @@ class _Worker:
         self._cond = threading.Condition(threading.Lock())
         self._waiting_on_io = 0  # > 0 while this worker's thread waits on the I/O thread
         self._bounded = maxsize > 0
+        self.unfinished_tasks = 0  # queued and not yet run to the end (as queue.Queue's)
         self.done = threading.Event()  # set once the thread has exited (or never will run)
 
     def put(self, item: Tuple[Callable[..., Any], Tuple[Any, ...]], timeout: Timeout) -> None:
@@ -117,6 +118,7 @@ class _Worker:
                         raise _WorkQueueFull()
                     self._cond.wait(remaining)
             items.append(item)
+            self.unfinished_tasks += 1
             self._cond.notify_all()
 
     def unbound(self) -> None:
@@ -138,6 +140,7 @@ class _Worker:
             return
         with self._cond:
             self._items.append(_STOP)  # past the bound: it must get through
+            self.unfinished_tasks += 1
             self._cond.notify_all()
 
     def _run(self) -> None:
@@ -156,12 +159,19 @@ class _Worker:
                 item = items.popleft()
                 cond.notify_all()  # room for a put waiting on the bound
             if item is _STOP:
+                self._task_done()
                 return
             callback, args = item
             try:
                 callback(*args)
             except Exception:  # noqa: BLE001 - a user callback; the worker carries on
                 LOGGER.exception("Exception in %s callback %r", self.name, callback)
+            finally:
+                self._task_done()
+
+    def _task_done(self) -> None:
+        with self._cond:
+            self.unfinished_tasks -= 1
 
 
 class _WaitingOnIO:
@@ -285,6 +295,7 @@ class Connection:
         self.work_queue_put_timeout = work_queue_put_timeout
         self._lock = threading.RLock()
         self._outbox: List[Tuple[_Worker, Callable[..., Any], Tuple[Any, ...]]] = []
+        self._handing_out = False  # callbacks taken from the outbox, not yet queued
         self._ioloop = _LockedIOLoop(self)
         self._impl: Any = None
         self._channels: Dict[int, Channel] = {}
@@ -378,6 +389,7 @@ class Connection:
         while True:
             with self._lock:
                 items, self._outbox = self._outbox, []
+                self._handing_out = bool(items)
             if not items:
                 return
             for worker, callback, args in items:
