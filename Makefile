@@ -73,6 +73,11 @@ spec-check: venv
 	    diff -u $$f $$tmp/$$f || { echo "spec-check: $$f is stale; run make spec"; rm -rf $$tmp; exit 1; }; \
 	  done; rm -rf $$tmp; echo "spec-check: generated files are fresh"
 
+# Each adapter (and the thread-safe Connection) against pika 1.4.4's same adapter.
+.PHONY: bench-adapters
+bench-adapters: build broker
+	$(PY) benchmarks/adapters.py $(BENCH_ARGS)
+
 bench-codec: build
 	$(PY) benchmarks/codec.py
 

@@ -358,7 +358,10 @@ def _select_run(a: Dict[str, Any], on_channel: Callable[[Any, Any], None]) -> No
         raise RuntimeError("SelectConnection ioloop stopped before the workload finished")
 
 
-def w_select_publish(a: Dict[str, Any], m: Marks) -> Dict[str, Any]:
+def w_select_publish(a: Dict[str, Any], m: Marks,
+                     run: Callable[..., None] = _select_run) -> Dict[str, Any]:
+    """``run``: how to open the connection and drive its loop (benchmarks/adapters.py
+    passes one per adapter)."""
     queue, n, batch, body = a["queue"], a["n"], a["batch"], b"x" * a["size"]
     state = a.setdefault("_state", {})
 
@@ -393,11 +396,13 @@ def w_select_publish(a: Dict[str, Any], m: Marks) -> Dict[str, Any]:
         m.mark("start")
         call_later(0, tick)
 
-    _select_run(a, on_channel)
+    run(a, on_channel)
     return {"ret": m.span("start", "returned"), "all": m.span("start", "enqueued")}
 
 
-def w_select_consume(a: Dict[str, Any], m: Marks) -> Dict[str, Any]:
+def w_select_consume(a: Dict[str, Any], m: Marks,
+                     run: Callable[..., None] = _select_run) -> Dict[str, Any]:
+    """``run``: as for w_select_publish."""
     queue, n, size = a["queue"], a["n"], a["size"]
     state = a.setdefault("_state", {})
     bad: List[str] = []
@@ -422,7 +427,7 @@ def w_select_consume(a: Dict[str, Any], m: Marks) -> Dict[str, Any]:
 
         ch.basic_qos(prefetch_count=a["prefetch"], callback=on_qos_ok)
 
-    _select_run(a, on_channel)
+    run(a, on_channel)
     if bad:
         raise AssertionError(bad[0])
     return {"all": m.span("start", "end")}
@@ -597,6 +602,9 @@ def worker_main(spec_json: str) -> int:
 
 
 class Harness:
+    # The script a worker runs as (``--worker``); benchmarks/adapters.py sets its own.
+    script = os.path.abspath(__file__)
+
     def __init__(self, opts: argparse.Namespace) -> None:
         self.opts = opts
         self.conn_args = {"host": opts.host, "port": opts.port, "user": opts.user,
@@ -640,7 +648,7 @@ class Harness:
 
     def run_worker(self, kind: str, client: str, **spec: Any) -> Optional[Dict[str, Any]]:
         spec.update(self.conn_args, kind=kind, client=client, broker_pid=self.broker_pid)
-        cmd = [sys.executable, os.path.abspath(__file__), "--worker", json.dumps(spec)]
+        cmd = [sys.executable, self.script, "--worker", json.dumps(spec)]
         started = time.monotonic()
         try:
             proc = subprocess.run(cmd, capture_output=True, text=True, env=_worker_env(),

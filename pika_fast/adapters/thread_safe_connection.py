@@ -15,17 +15,20 @@ thread and offers a synchronous, thread-safe front:
   queue: when a worker falls ``work_queue_maxsize`` items behind, the I/O thread waits
   (the socket stops being read, so TCP pushes back on the broker), and after
   ``work_queue_put_timeout`` seconds the connection is closed with
-  :class:`~pika_fast.exceptions.WorkQueueFullError`.
+  :class:`~pika_fast.exceptions.WorkQueueFullError`. The bound is waived while a
+  worker's own thread waits on the I/O thread (an RPC or close made from a callback)
+  and once the connection or channel is closing, where waiting would be a deadlock.
 
 The protocol lives in the callback ``Connection``/``Channel`` underneath (``_impl``);
 this module only moves calls and callbacks between threads.
 """
 from __future__ import annotations
 
+import collections
 import logging
-import queue
 import threading
-from typing import Any, Callable, Dict, List, Optional, Sequence, Set, Tuple, Union
+import time
+from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Set, Tuple, Union
 
 from pika_fast import exceptions, spec
 from pika_fast.adapters._ioloop import IOLoop
@@ -38,6 +41,7 @@ __all__ = ["Channel", "Connection", "ThreadSafeChannel", "ThreadSafeConnection"]
 LOGGER = logging.getLogger(__name__)
 _get_ident = threading.get_ident
 _STOP = object()
+_current = threading.local()  # .worker: the _Worker whose thread this is
 _JOIN_TIMEOUT = 5.0
 
 Timeout = Optional[float]
@@ -72,51 +76,90 @@ class _Waiter:
         return self.value
 
 
+class _WorkQueueFull(Exception):
+    """A worker's queue stayed full for the whole put timeout."""
+
+
 class _Worker:
-    """A thread running callbacks in the order they were queued (started lazily)."""
+    """A thread running callbacks in the order they were queued (started lazily).
+
+    The queue is bounded (``maxsize``, 0: unbounded) so a slow consumer pushes back on
+    the I/O thread, with two exceptions that would otherwise deadlock: while the
+    worker's own thread waits on the I/O thread (an RPC or a close made from a
+    callback), and once the connection is closing (nothing more will be read, and the
+    close callbacks must reach the worker).
+    """
 
     def __init__(self, name: str, maxsize: int) -> None:
         self.name = name
-        self.queue: "queue.Queue[Any]" = queue.Queue(maxsize)
+        self.maxsize = maxsize
         self.thread: Optional[threading.Thread] = None
-        self._stop_when_drained = False
+        self._items: Deque[Any] = collections.deque()
+        self._cond = threading.Condition(threading.Lock())
+        self._waiting_on_io = 0  # > 0 while this worker's thread waits on the I/O thread
+        self._bounded = maxsize > 0
+        self.unfinished_tasks = 0  # queued and not yet run to the end (as queue.Queue's)
         self.done = threading.Event()  # set once the thread has exited (or never will run)
 
     def put(self, item: Tuple[Callable[..., Any], Tuple[Any, ...]], timeout: Timeout) -> None:
-        """Queue a callback (I/O thread); raises queue.Full after ``timeout``."""
+        """Queue a callback (I/O thread); raises _WorkQueueFull after ``timeout``."""
         if self.thread is None:
             thread = threading.Thread(target=self._run, name=self.name, daemon=True)
             thread.start()
             self.thread = thread
-        self.queue.put(item, timeout=timeout)
+        items = self._items
+        with self._cond:
+            if self._bounded and len(items) >= self.maxsize and not self._waiting_on_io:
+                deadline = None if timeout is None else time.monotonic() + timeout
+                while self._bounded and len(items) >= self.maxsize \
+                        and not self._waiting_on_io:
+                    remaining = None if deadline is None else deadline - time.monotonic()
+                    if remaining is not None and remaining <= 0:
+                        raise _WorkQueueFull()
+                    self._cond.wait(remaining)
+            items.append(item)
+            self.unfinished_tasks += 1
+            self._cond.notify_all()
+
+    def unbound(self) -> None:
+        """Stop applying the bound (the connection is closing); wakes a waiting put."""
+        with self._cond:
+            self._bounded = False
+            self._cond.notify_all()
+
+    def waiting_on_io(self, waiting: bool) -> None:
+        """Mark this worker's thread as (no longer) blocked on the I/O thread."""
+        with self._cond:
+            self._waiting_on_io += 1 if waiting else -1
+            self._cond.notify_all()
 
     def stop(self) -> None:
         """Let the thread finish what is queued, then exit."""
         if self.thread is None:
             self.done.set()
             return
-        try:
-            self.queue.put_nowait(_STOP)
-        except queue.Full:
-            self._stop_when_drained = True
+        with self._cond:
+            self._items.append(_STOP)  # past the bound: it must get through
+            self.unfinished_tasks += 1
+            self._cond.notify_all()
 
     def _run(self) -> None:
+        _current.worker = self
         try:
             self._work()
         finally:
             self.done.set()
 
     def _work(self) -> None:
-        get = self.queue.get
+        items, cond = self._items, self._cond
         while True:
-            if self._stop_when_drained and self.queue.empty():
-                return
-            try:
-                item = get(timeout=0.5) if self._stop_when_drained else get()
-            except queue.Empty:
-                continue
+            with cond:
+                while not items:
+                    cond.wait()
+                item = items.popleft()
+                cond.notify_all()  # room for a put waiting on the bound
             if item is _STOP:
-                self.queue.task_done()
+                self._task_done()
                 return
             callback, args = item
             try:
@@ -124,7 +167,26 @@ class _Worker:
             except Exception:  # noqa: BLE001 - a user callback; the worker carries on
                 LOGGER.exception("Exception in %s callback %r", self.name, callback)
             finally:
-                self.queue.task_done()
+                self._task_done()
+
+    def _task_done(self) -> None:
+        with self._cond:
+            self.unfinished_tasks -= 1
+
+
+class _WaitingOnIO:
+    """Context: the calling thread, if one of our workers, waits on the I/O thread."""
+
+    __slots__ = ("worker",)
+
+    def __enter__(self) -> None:
+        self.worker: Optional[_Worker] = getattr(_current, "worker", None)
+        if self.worker is not None:
+            self.worker.waiting_on_io(True)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.worker is not None:
+            self.worker.waiting_on_io(False)
 
 
 class _LockedIOLoop(IOLoop):
@@ -168,6 +230,12 @@ class _IOConnection(SelectConnection):
     """The callback connection on the I/O thread; writes are woken from any thread."""
 
     _wake_pending = False
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        owner = getattr(self._ioloop, "_owner_conn", None)
+        if owner is not None:
+            owner._connecting = self  # so an open that times out can be stopped
 
     def _flush_soon(self) -> None:
         loop = self._ioloop
@@ -248,13 +316,14 @@ class Connection:
         self._unblocked_callbacks: List[Callable[..., None]] = []
         self._worker = _Worker("pika_fast-connection-worker", work_queue_maxsize)
         self._opened = _Waiter("Connection open")
+        self._connecting: Any = None  # the callback connection, from its creation
         self._io_thread = threading.Thread(target=self._run_io, args=(configs,),
                                            name="pika_fast-io", daemon=True)
         self._io_thread.start()
         try:
             self._impl = self._opened.wait(timeout)
         except TimeoutError:
-            self._ioloop.stop()
+            self._ioloop.add_callback_threadsafe(self._abandon_open)
             self._io_thread.join(_JOIN_TIMEOUT)
             raise TimeoutError(f"The connection did not open within {timeout} s") from None
         except BaseException as error:
@@ -281,6 +350,24 @@ class Connection:
         finally:
             self._hand_out()
             loop.close()
+
+    def _abandon_open(self) -> None:
+        """The constructor timed out (I/O thread): stop connecting, or close the
+        connection that opened too late, so no socket or broker connection is left."""
+        impl = self._opened.value
+        if impl is not None:
+            if not (impl.is_closed or impl.is_closing):
+                impl.close()  # its close callback stops the loop
+            return
+        connecting = self._connecting
+        if connecting is not None:
+            try:
+                # Mid-open, close() stops the workflow and closes the socket, in the
+                # TCP phase and the AMQP handshake alike.
+                connecting.close()
+            except Exception:  # noqa: BLE001 - the workflow had already given up
+                LOGGER.debug("abandoning the open: close failed", exc_info=True)
+        self._ioloop.stop()
 
     def _on_connect_done(self, result: Any) -> None:
         if isinstance(result, BaseException):
@@ -312,16 +399,9 @@ class Connection:
             if not items:
                 return
             for worker, callback, args in items:
-                closed = self._closed.is_set()
                 try:
-                    # Once the connection is gone nothing waits for a full queue.
-                    worker.put((callback, args), 0 if closed else self.work_queue_put_timeout)
-                except queue.Full:
-                    if closed:
-                        # Dropped with the connection (the broker requeues what was
-                        # not acknowledged); the worker still ends once it drains.
-                        worker._stop_when_drained = True
-                        continue
+                    worker.put((callback, args), self.work_queue_put_timeout)
+                except _WorkQueueFull:
                     error = exceptions.WorkQueueFullError(
                         f"{worker.name}: work queue full ({self.work_queue_maxsize} items) "
                         f"for {self.work_queue_put_timeout} s; the callbacks cannot keep up")
@@ -332,6 +412,8 @@ class Connection:
                             impl._terminate_stream(error)
                         else:
                             self._finish(error)
+                    # The connection is closing, the bound is off: it fits now.
+                    worker.put((callback, args), None)
 
     def _on_impl_closed(self, _impl: Any, reason: BaseException) -> None:
         self._finish(reason)
@@ -347,7 +429,15 @@ class Connection:
         for channel in list(self._channels.values()):
             channel._on_impl_closed(None, reason)
         self._post(self._worker, self._run_close_callbacks, (reason,))
+        self._unbound_workers()
         self._closed.set()
+
+    def _unbound_workers(self) -> None:
+        """Closing: nothing more is read, so the queue bounds only stand in the way
+        (of the close callbacks, and of an I/O thread that must get to the close)."""
+        for channel in list(self._all_channels):
+            channel._worker.unbound()
+        self._worker.unbound()
 
     def _run_close_callbacks(self, reason: BaseException) -> None:
         try:
@@ -390,7 +480,8 @@ class Connection:
             self._in_loop(begin)
             pending.add(waiter)
         try:
-            return waiter.wait(timeout)
+            with _WaitingOnIO():
+                return waiter.wait(timeout)
         finally:
             with self._lock:
                 pending.discard(waiter)
@@ -444,6 +535,12 @@ class Connection:
             pass
         if on_io_thread:
             return  # the loop runs the close once this callback returns
+        # The I/O thread may be waiting on a full work queue; it must reach the close.
+        self._unbound_workers()
+        with _WaitingOnIO():
+            self._shutdown_wait(reply_code, reply_text, timeout)
+
+    def _shutdown_wait(self, reply_code: int, reply_text: str, timeout: Timeout) -> None:
         if not self._closed.wait(timeout):
             # The broker did not answer in time: drop the stream, as a timeout must hold.
             def drop() -> None:
@@ -458,12 +555,15 @@ class Connection:
         self._join_threads(timeout)
 
     def _join_threads(self, timeout: Timeout) -> None:
+        with _WaitingOnIO():
+            self._join_threads_now(timeout)
+
+    def _join_threads_now(self, timeout: Timeout) -> None:
         limit = _JOIN_TIMEOUT if timeout is None else max(timeout, 0.1)
         current = threading.current_thread()
         if self._io_thread is not current:
             self._io_thread.join(limit)
-        # A worker exits after the close callbacks it was given (or once what it
-        # holds is drained, when they could not be queued).
+        # A worker exits once it has run what it holds, the close callbacks last.
         for worker in [c._worker for c in self._all_channels] + [self._worker]:
             if worker.thread is not current:
                 worker.done.wait(limit)
@@ -766,6 +866,7 @@ class Channel:
         if self._close_reason is not None:
             raise exceptions.ChannelWrongStateError(
                 f"Channel is already closed: {self._close_reason!r}")
+        self._worker.unbound()  # the I/O thread must not wait on it to get to the close
         try:
             self.connection._call("Channel.Close", lambda w: start(w.done), timeout,
                                   self._waiters)
@@ -774,7 +875,8 @@ class Channel:
             pass  # the expected outcome: the close callbacks report it
         if threading.current_thread() is not self._worker.thread:
             # Return once the close callbacks have run (not from inside one).
-            self._worker.done.wait(_JOIN_TIMEOUT if timeout is None else timeout)
+            with _WaitingOnIO():
+                self._worker.done.wait(_JOIN_TIMEOUT if timeout is None else timeout)
 
     def abort(self) -> None:
         """Close if still open, swallowing errors."""

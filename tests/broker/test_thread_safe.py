@@ -6,9 +6,11 @@ the connection ends. (The behaviour it shares with the others is in test_adapter
 """
 from __future__ import annotations
 
+import os
 import queue
 import threading
 import time
+import uuid
 
 import pytest
 
@@ -16,7 +18,7 @@ import pika_fast
 from pika_fast import exceptions
 from pika_fast.adapters import thread_safe_connection
 from tests.support.fault_proxy import FaultProxy
-from tests.support.rabbit_node import free_port
+from tests.support.rabbit_node import PrivateRabbitNode, free_port
 
 THREADS = 8
 TOTAL = 100_000
@@ -230,6 +232,7 @@ def test_close_while_other_threads_publish(conn):
 
 
 def test_broker_drop_while_threads_wait_on_rpcs(proxy):
+    threads_before = len(threading.enumerate())
     closed = []
     conn = pika_fast.Connection(
         pika_fast.ConnectionParameters("127.0.0.1", proxy.port),
@@ -272,6 +275,9 @@ def test_broker_drop_while_threads_wait_on_rpcs(proxy):
     assert closed[0][0] is conn and isinstance(closed[0][1], exceptions.StreamLostError)
     assert conn.is_closed and all(ch.is_closed for ch in channels)
     assert _wait_until(lambda: not _our_threads(), 10), _our_threads()
+    # No thread of any kind is left behind (the waiters above have been joined).
+    assert _wait_until(lambda: len(threading.enumerate()) == threads_before, 10), \
+        threading.enumerate()
     with pytest.raises(exceptions.ConnectionWrongStateError):
         conn.channel()
 
@@ -380,3 +386,209 @@ def test_returns_and_cancel_callbacks_on_the_worker(conn):
     conn.channel().queue_delete(name)
     assert _wait_until(lambda: cancelled)
     assert cancelled == ["Basic.Cancel"] and channel.consumer_tags == []
+
+
+def _open_fds():
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_open_timeout_raises_timeout_error_and_leaves_nothing_behind(proxy):
+    threads_before, fds_before = len(threading.enumerate()), _open_fds()
+    proxy.stall()  # the TCP connect succeeds, the handshake is never answered
+    with pytest.raises(TimeoutError):
+        pika_fast.Connection(pika_fast.ConnectionParameters("127.0.0.1", proxy.port),
+                             timeout=0.5)
+    assert _wait_until(lambda: len(threading.enumerate()) == threads_before, 10), \
+        threading.enumerate()
+    # The socket to the proxy is closed too, not left to the garbage collector (the
+    # proxy's own two sockets for that connection go with cut()).
+    proxy.cut()
+    assert _wait_until(lambda: _open_fds() <= fds_before, 10), (_open_fds(), fds_before)
+
+
+def test_every_rpc_returns_its_method_frame_and_acks_work_from_any_thread(conn):
+    ch = conn.channel()
+    tag = uuid.uuid4().hex[:8]
+    source, dest, queue_name = (f"pika_fast.test.ts.{tag}.{x}" for x in ("src", "dst", "q"))
+
+    def from_other_thread(fn, *args, **kwargs):
+        t = threading.Thread(target=fn, args=args, kwargs=kwargs)
+        t.start()
+        t.join(10)
+        assert not t.is_alive()
+
+    def name(frame):
+        return frame.method.NAME
+
+    try:
+        assert name(ch.exchange_declare(source, "fanout")) == "Exchange.DeclareOk"
+        assert name(ch.exchange_declare(dest, "direct")) == "Exchange.DeclareOk"
+        assert name(ch.exchange_bind(dest, source, "k")) == "Exchange.BindOk"
+        assert name(ch.queue_declare(queue_name)) == "Queue.DeclareOk"
+        assert name(ch.queue_bind(queue_name, dest, "k")) == "Queue.BindOk"
+        assert name(ch.basic_qos(prefetch_count=10)) == "Basic.QosOk"
+        for i in range(4):
+            ch.basic_publish(source, "k", b"%d" % i)  # fanout -> direct "k" -> queue
+
+        def count():
+            return ch.queue_declare(queue_name, passive=True).method.message_count
+        # The broker enqueues asynchronously to the publish: poll until all four are in.
+        assert _wait_until(lambda: count() == 4), count()
+        method, properties, body = ch.basic_get(queue_name)
+        assert (method.NAME, body) == ("Basic.GetOk", b"0")
+        assert properties is not None
+        # Settled from other threads; each outcome shows in the queue's depth (the
+        # broker updates it asynchronously, hence the polling).
+        from_other_thread(ch.basic_reject, method.delivery_tag, requeue=True)
+        assert _wait_until(lambda: count() == 4), count()
+        ch.basic_get(queue_name)
+        second, _, _ = ch.basic_get(queue_name)
+        from_other_thread(ch.basic_nack, second.delivery_tag, multiple=True, requeue=True)
+        assert _wait_until(lambda: count() == 4), count()
+        getter = conn.channel()
+        tags = [getter.basic_get(queue_name)[0].delivery_tag for _ in range(4)]
+        from_other_thread(getter.basic_ack, tags[0])
+        from_other_thread(getter.basic_nack, tags[1], requeue=False)
+        from_other_thread(getter.basic_reject, tags[2], requeue=False)
+        getter.close()  # requeues the one message left unsettled, and only that one
+        assert _wait_until(lambda: count() == 1), count()
+
+        purged = ch.queue_purge(queue_name)
+        assert (name(purged), purged.method.message_count) == ("Queue.PurgeOk", 1)
+        assert ch.basic_get(queue_name) == (None, None, None)
+        ok = ch.basic_consume(queue_name, lambda *a: None)
+        assert name(ok) == "Basic.ConsumeOk"
+        assert name(ch.basic_cancel(ok.method.consumer_tag)) == "Basic.CancelOk"
+        assert ch.basic_cancel(ok.method.consumer_tag) is None  # already cancelled
+        assert name(ch.queue_unbind(queue_name, dest, "k")) == "Queue.UnbindOk"
+        assert name(ch.exchange_unbind(dest, source, "k")) == "Exchange.UnbindOk"
+        deleted = ch.queue_delete(queue_name)
+        assert (name(deleted), deleted.method.message_count) == ("Queue.DeleteOk", 0)
+        assert name(ch.exchange_delete(dest)) == "Exchange.DeleteOk"
+        assert name(ch.exchange_delete(source)) == "Exchange.DeleteOk"
+        # A broker refusal closes the channel and raises its reason in the caller.
+        with pytest.raises(exceptions.ChannelClosedByBroker) as refused:
+            ch.queue_declare(queue_name, passive=True)
+        assert refused.value.reply_code == 404 and ch.is_closed
+        with pytest.raises(exceptions.ChannelWrongStateError):
+            ch.basic_qos(prefetch_count=1)
+    finally:
+        cleanup = conn.channel()
+        cleanup.queue_delete(queue_name)
+        cleanup.exchange_delete(dest)
+        cleanup.exchange_delete(source)
+
+
+def test_consumer_callback_may_call_rpcs_while_its_work_queue_is_full(params):
+    # No prefetch limit: far more deliveries arrive than the 5 queue slots hold, and
+    # each callback waits on an RPC. The I/O thread must not wait for room in the very
+    # queue whose worker waits on it (that would end in WorkQueueFullError).
+    closed = []
+    conn = pika_fast.Connection(params, work_queue_maxsize=5, work_queue_put_timeout=2,
+                                on_close_callback=lambda c, r: closed.append(r))
+    try:
+        channel = conn.channel()
+        queue_name = channel.queue_declare("", exclusive=True).method.queue
+        for i in range(200):
+            channel.basic_publish("", queue_name, b"%d" % i)
+        seen = []
+
+        def on_message(ch, method, properties, body):
+            declared = ch.queue_declare(queue_name, passive=True)
+            seen.append((body, declared.method.NAME))
+            ch.basic_ack(method.delivery_tag)
+
+        channel.basic_consume(queue_name, on_message)
+        assert _wait_until(lambda: len(seen) == 200 or conn.is_closed, 60)
+        assert not closed and conn.is_open, closed
+        assert seen == [(b"%d" % i, "Queue.DeclareOk") for i in range(200)]
+    finally:
+        conn.abort()
+    assert _wait_until(lambda: not _our_threads(), 10), _our_threads()
+
+
+@pytest.mark.parametrize("closer", ["callback", "other-thread"])
+def test_close_gets_through_a_full_work_queue(params, closer):
+    # A slow consumer has filled its queue and the I/O thread waits for room (put
+    # timeout 20 s). A close, from the consumer's own callback or from another thread,
+    # must end the connection normally, not by WorkQueueFullError once that expires.
+    closed = []
+    conn = pika_fast.Connection(params, work_queue_maxsize=5, work_queue_put_timeout=20,
+                                on_close_callback=lambda c, r: closed.append(r))
+    channel = conn.channel()
+    queue_name = channel.queue_declare("", exclusive=True).method.queue
+    for i in range(100):
+        channel.basic_publish("", queue_name, b"%d" % i)
+    release = threading.Event()
+    handled = []
+    outcome = []
+
+    def close_it():
+        try:
+            conn.close(timeout=None)
+            outcome.append("closed")
+        except Exception as exc:  # noqa: BLE001
+            outcome.append(exc)
+
+    def slow(ch, method, properties, body):
+        handled.append(body)
+        if len(handled) == 1:
+            if closer == "callback":
+                close_it()
+                return
+            threading.Thread(target=close_it).start()
+        release.wait(30)
+
+    channel.basic_consume(queue_name, slow)
+    try:
+        assert _wait_until(lambda: conn.is_closed, 60)
+    finally:
+        release.set()
+    assert _wait_until(lambda: outcome and closed, 30)
+    assert outcome == ["closed"]
+    assert isinstance(closed[0], exceptions.ConnectionClosedByClient), closed
+    assert closed[0].reply_code == 200
+    conn.abort()
+    assert _wait_until(lambda: not _our_threads(), 10), _our_threads()
+
+
+@pytest.fixture(scope="module")
+def private_node():
+    with PrivateRabbitNode() as node:
+        yield node
+
+
+def _memory_alarm(node, on):
+    node.ctl("set_vm_memory_high_watermark", "0.0000001" if on else "0.4")
+
+
+def test_blocked_and_unblocked_callbacks_on_the_worker(private_node):
+    events = []
+
+    def record(kind):
+        return lambda c, frame: events.append(
+            (kind, c, frame.method.NAME, threading.current_thread().name))
+
+    with pika_fast.Connection(pika_fast.URLParameters(private_node.url)) as conn:
+        conn.add_on_connection_blocked_callback(record("blocked"))
+        conn.add_on_connection_unblocked_callback(record("unblocked"))
+        channel = conn.channel()
+        try:
+            _memory_alarm(private_node, True)
+            # RabbitMQ blocks (and tells) a connection when it next publishes once the
+            # alarm is in force: keep publishing until it does.
+            deadline = time.monotonic() + 30
+            while not events and time.monotonic() < deadline:
+                channel.basic_publish("", "nowhere", b"trigger")
+                time.sleep(0.2)
+            assert events and events[0][:3] == ("blocked", conn, "Connection.Blocked")
+            _memory_alarm(private_node, False)
+            assert _wait_until(lambda: len(events) >= 2, 30), events
+            assert events[1][:3] == ("unblocked", conn, "Connection.Unblocked")
+            assert {e[3] for e in events} == {"pika_fast-connection-worker"}
+            queue_name = channel.queue_declare("", exclusive=True).method.queue
+            channel.basic_publish("", queue_name, b"after unblock")
+            assert channel.basic_get(queue_name, auto_ack=True)[2] == b"after unblock"
+        finally:
+            _memory_alarm(private_node, False)
+    assert _wait_until(lambda: not _our_threads(), 10), _our_threads()

@@ -1064,7 +1064,7 @@ class ThreadSafeDriver(BlockingDriver):
         while time.monotonic() < deadline:
             workers = [conn._worker] + [c._worker for c in self.channels]
             if not (conn._outbox or conn._handing_out) and \
-                    all(w.queue.unfinished_tasks == 0 for w in workers):
+                    all(w.unfinished_tasks == 0 for w in workers):
                 return
             time.sleep(0.005)
 
