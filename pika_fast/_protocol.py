@@ -131,6 +131,7 @@ class ConnectionCore:
         self.reader = _codec.FrameReader(spec.FRAME_MAX_SIZE)
         self._wbuf = bytearray()
         self._wlist: List[Any] = []  # large bodies, queued uncopied after _wbuf's bytes
+        self._wlist_bytes = 0  # bytes held in _wlist
         self.channels: Dict[int, "ChannelCore"] = {}
         # Every channel number opened on this connection: a frame for one of them may
         # trail its close, a frame for any other is a protocol violation.
@@ -154,8 +155,8 @@ class ConnectionCore:
         return bool(self._wbuf) or bool(self._wlist)
 
     def output_size(self) -> int:
-        """Bytes queued for the socket."""
-        return len(self._wbuf) + sum(len(b) for b in self._wlist)
+        """Bytes queued for the socket (O(1): adapters ask after every publish)."""
+        return len(self._wbuf) + self._wlist_bytes
 
     def take_output(self) -> List[Any]:
         """Everything queued for the socket, as buffers for ``sendmsg``, in order."""
@@ -165,6 +166,7 @@ class ConnectionCore:
                 self._wlist.append(self._wbuf)
                 self._wbuf = bytearray()
             out, self._wlist = self._wlist, []
+            self._wlist_bytes = 0
             return out
         if not self._wbuf:
             return []
@@ -185,10 +187,13 @@ class ConnectionCore:
                                         body, self.frame_max)
             return
         if self._wbuf:
+            self._wlist_bytes += len(self._wbuf)
             self._wlist.append(self._wbuf)
             self._wbuf = bytearray()
-        self._wlist.extend(_codec.content_frame_buffers(channel_number, method, properties,
-                                                        body, self.frame_max))
+        buffers = _codec.content_frame_buffers(channel_number, method, properties, body,
+                                               self.frame_max)
+        self._wlist_bytes += sum(len(b) for b in buffers)  # once per large body
+        self._wlist.extend(buffers)
 
     # ----------------------------------------------------------- lifecycle
 
