@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import socket
 from typing import Any, Iterable, Optional, Tuple
 from urllib.parse import urlsplit
@@ -49,7 +50,7 @@ def add_connection_options(parser: argparse.ArgumentParser) -> None:
     """``--url`` and ``--debug``, accepted after every subcommand."""
     parser.add_argument("--url", default=None,
                         help="broker URL, amqp:// or amqps:// (default: $AMQP_URL or "
-                             f"{DEFAULT_URL})")
+                             f"{DEFAULT_URL.replace('%', '%%')})")
     parser.add_argument("--debug", action="store_true",
                         help="show the full traceback of an error")
 
@@ -60,14 +61,14 @@ def check_url(url: str) -> str:
         parts = urlsplit(url)
         port = parts.port  # raises ValueError when out of range or not a number
     except ValueError as exc:
-        raise CLIError(f"bad broker URL {url!r}: {exc}", EXIT_USAGE) from None
+        raise CLIError(f"bad broker URL {redact(url)!r}: {exc}", EXIT_USAGE) from None
     if parts.scheme not in ("amqp", "amqps"):
-        raise CLIError(f"bad broker URL {url!r}: the scheme must be amqp:// or amqps://",
-                       EXIT_USAGE)
+        raise CLIError(f"bad broker URL {redact(url)!r}: the scheme must be amqp:// or "
+                       "amqps://", EXIT_USAGE)
     if not parts.hostname and parts.netloc:
-        raise CLIError(f"bad broker URL {url!r}: no host name", EXIT_USAGE)
+        raise CLIError(f"bad broker URL {redact(url)!r}: no host name", EXIT_USAGE)
     if port == 0:
-        raise CLIError(f"bad broker URL {url!r}: port 0", EXIT_USAGE)
+        raise CLIError(f"bad broker URL {redact(url)!r}: port 0", EXIT_USAGE)
     return url
 
 
@@ -86,7 +87,10 @@ def parameters(library: Any, url: str) -> Any:
 
 def redact(url: str) -> str:
     """``url`` with its password replaced, for messages."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return re.sub(r":[^:@/]*@", ":***@", url)
     if parts.password is None:
         return url
     netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
@@ -142,7 +146,10 @@ def describe(exc: BaseException, url: Optional[str] = None) -> Tuple[str, int]:
     if "ProbableAuthenticationError" in names:
         return f"authentication failed{where}: wrong user name or password", EXIT_REFUSED
     if "ProbableAccessDeniedError" in names:
-        detail = reply[1] if reply else "no access to the virtual host"
+        # pika keeps the broker's words only in the message text.
+        found = re.search(r"\((\d{3})\) '([^']*)'", str(exc))
+        detail = reply[1] if reply else found.group(2) if found else \
+            "no access to the virtual host"
         return f"access refused{where}: {detail}", EXIT_REFUSED
     if "ChannelClosed" in names and reply:
         return f"the broker refused: ({reply[0]}) {reply[1]}", _code_for_reply(reply[0])

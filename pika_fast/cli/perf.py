@@ -101,7 +101,11 @@ def _check(args: argparse.Namespace) -> None:
     if args.time is None and args.producers == 0:
         raise CLIError("with no producers, give --time", EXIT_USAGE)
     if args.compare:
-        if importlib.util.find_spec(args.compare) is None:
+        try:
+            found = importlib.util.find_spec(args.compare) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
             raise CLIError(f"--compare {args.compare}: {args.compare} is not installed "
                            f"(pip install pika==1.4.4)", EXIT_USAGE)
         if args.adapter == "threadsafe":
@@ -189,6 +193,9 @@ def run_workload(args: argparse.Namespace, library: str, live_stream: TextIO) ->
     created = args.queue is None
     queue_name = args.queue or f"pika-fast-perf-{uuid.uuid4().hex[:12]}"
     _declare(args, queue_name)
+    if args.header:  # once the broker has answered, so an error stays the only line
+        print(args.header, file=live_stream)
+        args.header = None
     ctx = multiprocessing.get_context("spawn")
     reports = ctx.Queue()
     go, stop_producers, stop_consumers = ctx.Event(), ctx.Event(), ctx.Event()
@@ -452,7 +459,7 @@ def cmd_perf(args: argparse.Namespace) -> int:
         "producers", "consumers", "size", "rate", "confirm", "prefetch", "auto_ack",
         "queue", "quorum", "persistent", "time", "pmessages", "adapter", "compare")}
     settings["describe"] = describe_text
-    print(f"pika-fast perf: {describe_text}", file=live_stream)
+    args.header = f"pika-fast perf: {describe_text}"
     runs = [run_workload(args, library, live_stream) for library in libraries]
     ratio = ratios(runs[0], runs[1]) if len(runs) == 2 else None
     table = summary_table(settings, runs, ratio)
