@@ -319,7 +319,9 @@ def run_workload(args: argparse.Namespace, library: str, live_stream: TextIO) ->
         "send_rate": round(totals["sent"] / produce_s, 1),
         "confirm_rate": round(totals["confirmed"] / produce_s, 1),
         "receive_rate": round(totals["received"] / consume_s, 1),
-        "drained": totals["received"] >= totals["sent"] - totals["returned"] - totals["nacked"],
+        # None without consumers: there was nobody to drain the queue.
+        "drained": (totals["received"] >= totals["sent"] - totals["returned"] - totals["nacked"])
+        if args.consumers else None,
         "latency_us": _latency_summary(all_latencies),
         "client_cpu_s": round(cpu, 3),
         "client_cpu_us_per_msg": round(cpu * 1e6 / messages, 2),
@@ -419,7 +421,7 @@ def summary_table(settings: Dict[str, Any], runs: List[Dict[str, Any]],
     if ratio is not None:
         lines.append("ratios: rates pika_fast/pika, latency and CPU pika/pika_fast "
                      "(above 1: pika_fast better)")
-    undrained = [r["library"] for r in runs if not r["drained"]]
+    undrained = [r["library"] for r in runs if r["drained"] is False]
     if undrained:
         lines.append(f"note: consumers did not receive every message sent ({', '.join(undrained)})")
     return "\n".join(lines)

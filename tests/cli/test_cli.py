@@ -364,3 +364,34 @@ def test_perf_without_pika_installed_says_so(amqp_url, tmp_path):
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tmp_path), env.get("PYTHONPATH")]))
     result = run_cli("perf", "--compare", "pika", url=amqp_url, env=env)
     assert_one_line_error(result, 2, "pika is not installed")
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal (POSIX)")
+def test_perf_on_a_terminal_rewrites_one_live_line(amqp_url):
+    # stderr on a pseudo-terminal: the live line is redrawn in place (\r, clear line)
+    # and ends with one newline before the summary.
+    leader, follower = os.openpty()
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "pika_fast", "perf", "--time", "2.5", "--rate", "200",
+             "--url", amqp_url],
+            stdout=subprocess.PIPE, stderr=follower, timeout=180, check=False)
+        os.close(follower)
+        follower = -1
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the terminal has no writer left
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    finally:
+        if follower != -1:
+            os.close(follower)
+        os.close(leader)
+    terminal = b"".join(chunks).decode()
+    assert done.returncode == 0, terminal
+    assert terminal.count("\r\x1b[2K[pika_fast]") >= 2
+    assert "messages sent" in done.stdout.decode()
