@@ -322,6 +322,8 @@ def run_workload(args: argparse.Namespace, library: str, live_stream: TextIO) ->
         # None without consumers: there was nobody to drain the queue.
         "drained": (totals["received"] >= totals["sent"] - totals["returned"] - totals["nacked"])
         if args.consumers else None,
+        # How long the consumers went on receiving after the producers stopped.
+        "drain_s": round(max(0.0, last_receive - producer_end), 3) if totals["received"] else 0.0,
         "latency_us": _latency_summary(all_latencies),
         "client_cpu_s": round(cpu, 3),
         "client_cpu_us_per_msg": round(cpu * 1e6 / messages, 2),
@@ -380,12 +382,21 @@ def _get(run: Dict[str, Any], key: str) -> Any:
     return value
 
 
+def backlogged(run: Dict[str, Any]) -> bool:
+    """The consumers fell behind (they missed messages, or needed more than a second
+    after the producers stopped): latency then measures the queue's backlog."""
+    return run["drained"] is False or run["drain_s"] > 1.0
+
+
 def ratios(fast: Dict[str, Any], other: Dict[str, Any]) -> Dict[str, Optional[float]]:
-    """pika_fast's advantage per metric (>1: pika_fast better)."""
+    """pika_fast's advantage per metric (>1: pika_fast better); latency ratios are None
+    when either run left a backlog, since a faster producer then makes a longer queue
+    and "worse" latency."""
     out: Dict[str, Optional[float]] = {}
+    skip_latency = backlogged(fast) or backlogged(other)
     for key in sorted(_HIGHER_IS_BETTER | _LOWER_IS_BETTER):
         a, b = _get(fast, key), _get(other, key)
-        if not a or not b:
+        if not a or not b or (skip_latency and key.startswith("latency")):
             out[key] = None
         elif key in _HIGHER_IS_BETTER:
             out[key] = round(a / b, 2)
@@ -412,7 +423,7 @@ def summary_table(settings: Dict[str, Any], runs: List[Dict[str, Any]],
             row.append("" if value is None else f"{value:.2f}x")
         rows.append(row)
     widths = [max(len(r[i]) for r in rows) for i in range(len(headers))]
-    lines = [f"pika-fast perf: {settings['describe']}"]
+    lines = []
     for n, row in enumerate(rows):
         lines.append("  ".join(cell.ljust(widths[i]) if i == 0 else cell.rjust(widths[i])
                                for i, cell in enumerate(row)))
@@ -421,9 +432,13 @@ def summary_table(settings: Dict[str, Any], runs: List[Dict[str, Any]],
     if ratio is not None:
         lines.append("ratios: rates pika_fast/pika, latency and CPU pika/pika_fast "
                      "(above 1: pika_fast better)")
-    undrained = [r["library"] for r in runs if r["drained"] is False]
+    undrained = [r["library"] for r in runs if backlogged(r)]
     if undrained:
-        lines.append(f"note: consumers did not receive every message sent ({', '.join(undrained)})")
+        lines.append(f"note: the consumers fell behind the producers ({', '.join(undrained)}): "
+                     "latency includes the queue's backlog")
+        if ratio is not None:
+            lines.append("      so no latency ratios; use --rate or --confirm to compare "
+                         "latency")
     return "\n".join(lines)
 
 
