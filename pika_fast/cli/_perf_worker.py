@@ -18,6 +18,7 @@ consumer run on the same host, so they read the same clock.
 from __future__ import annotations
 
 import importlib
+import signal
 import struct
 import threading
 import time
@@ -396,6 +397,8 @@ class CallbackWorker(Worker):
 
 def run(config: Dict[str, Any], reports: Any, go: Any, stop: Any) -> None:
     """Process entry point: run one worker, reporting an error as one line."""
+    # Ctrl-C reaches the whole process group; the parent decides what it means.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         adapter = config["adapter"]
         worker_class = SyncWorker if adapter in ("blocking", "threadsafe") else CallbackWorker

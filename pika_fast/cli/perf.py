@@ -246,7 +246,8 @@ def run_workload(args: argparse.Namespace, library: str, live_stream: TextIO) ->
         while True:
             now = time.monotonic()
             if not stop_producers.is_set() and (
-                    (args.time is not None and now - start >= args.time)
+                    args.interrupted
+                    or (args.time is not None and now - start >= args.time)
                     or (producers and producers <= done)):
                 stop_producers.set()
             if producer_end is None and stop_producers.is_set() and producers <= done:
@@ -255,7 +256,7 @@ def run_workload(args: argparse.Namespace, library: str, live_stream: TextIO) ->
                 expected = totals["sent"] - totals["returned"] - totals["nacked"]
                 drained = not producers or totals["received"] >= expected
                 if not consumers or drained or now - last_progress >= DRAIN_IDLE \
-                        or now - producer_end >= args.drain:
+                        or now - producer_end >= args.drain or args.interrupted:
                     consumer_end = now
                     stop_consumers.set()
             if consumer_end is not None and len(done) == len(processes):
@@ -270,6 +271,13 @@ def run_workload(args: argparse.Namespace, library: str, live_stream: TextIO) ->
                 message = reports.get(timeout=max(0.01, min(0.1, next_line - now)))
             except queue_module.Empty:
                 _check_alive(processes, done)
+                continue
+            except KeyboardInterrupt:
+                # Like PerfTest: Ctrl-C ends the run and still prints the results (the
+                # workers ignore SIGINT and stop when told); a second one aborts.
+                if args.interrupted:
+                    raise
+                args.interrupted = True
                 continue
             kind, wid = message[0], message[1]
             if kind == "error":
@@ -477,8 +485,15 @@ def cmd_perf(args: argparse.Namespace) -> int:
         "queue", "quorum", "persistent", "time", "pmessages", "adapter", "compare")}
     settings["describe"] = describe_text
     args.header = f"pika-fast perf: {describe_text}"
-    runs = [run_workload(args, library, live_stream) for library in libraries]
+    args.interrupted = False
+    runs = []
+    for library in libraries:
+        if args.interrupted:
+            break
+        runs.append(run_workload(args, library, live_stream))
     ratio = ratios(runs[0], runs[1]) if len(runs) == 2 else None
+    if args.interrupted:
+        print("pika-fast perf: interrupted", file=live_stream)
     table = summary_table(settings, runs, ratio)
     if args.json:
         document = {"tool": "pika-fast perf", "version": pika_fast.__version__,
