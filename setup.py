@@ -56,8 +56,10 @@ def extensions():
     ext = Extension(
         "pika_fast._codec_c",
         ["src_pyx/_codec_c.pyx"],
-        # -g0: no debug info, which would otherwise double the wheel.
-        extra_compile_args=["-O3", "-g0"] if sys.platform != "win32" else [],
+        # -g0: no debug info, which would otherwise quadruple the wheel; a build that
+        # asks for it in CFLAGS (a sanitizer build, a debugger session) keeps it.
+        extra_compile_args=[] if sys.platform == "win32" else
+        ["-O3"] if "-g" in os.environ.get("CFLAGS", "").split() else ["-O3", "-g0"],
     )
     return cythonize(
         [ext],

@@ -59,7 +59,8 @@ def add_parser(subparsers: Any) -> None:
                    help="consumer prefetch count (default 100)")
     p.add_argument("-a", "--auto-ack", action="store_true", help="consumers auto-ack")
     p.add_argument("-u", "--queue", default=None,
-                   help="queue to use (default: a new one, deleted afterwards)")
+                   help="queue to use (default: a new one, deleted afterwards); with "
+                        "--compare it is purged between the runs")
     p.add_argument("--quorum", action="store_true", help="declare a quorum queue")
     p.add_argument("-f", "--persistent", action="store_true", help="delivery mode 2")
     p.add_argument("-z", "--time", type=float, default=None, metavar="SECONDS",
@@ -121,6 +122,15 @@ def _declare(args: argparse.Namespace, name: str) -> None:
         arguments = {"x-queue-type": "quorum"} if args.quorum else None
         connection.channel().queue_declare(name, durable=bool(args.quorum or args.persistent),
                                            arguments=arguments)
+    finally:
+        if connection.is_open:
+            connection.close()
+
+
+def _purge(args: argparse.Namespace, name: str) -> None:
+    connection = pika_fast.BlockingConnection(parameters(pika_fast, args.url))
+    try:
+        connection.channel().queue_purge(name)
     finally:
         if connection.is_open:
             connection.close()
@@ -490,6 +500,9 @@ def cmd_perf(args: argparse.Namespace) -> int:
     for library in libraries:
         if args.interrupted:
             break
+        if runs and args.queue:
+            # What the previous run left in a named queue would skew this one.
+            _purge(args, args.queue)
         runs.append(run_workload(args, library, live_stream))
     ratio = ratios(runs[0], runs[1]) if len(runs) == 2 else None
     if args.interrupted:
