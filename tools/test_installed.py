@@ -59,7 +59,10 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         location, backend, version = json.loads(probe.stdout.strip().splitlines()[-1])
         print(f"test_installed: pika_fast {version} from {location}, codec {backend}")
-        if not _inside(location, sys.prefix) or _inside(location, args.root):
+        # The venv may live inside the checkout (.venv): what matters is that the
+        # package is the installed one, not the checkout's own pika_fast/.
+        if not _inside(location, sys.prefix) or \
+                _inside(location, os.path.join(args.root, "pika_fast")):
             print(f"test_installed: pika_fast came from {location}, not from the installed "
                   f"package under {sys.prefix}", file=sys.stderr)
             return 1
