@@ -496,7 +496,7 @@ def cmd_perf(args: argparse.Namespace) -> int:
     settings["describe"] = describe_text
     args.header = f"pika-fast perf: {describe_text}"
     args.interrupted = False
-    runs = []
+    runs: List[Dict[str, Any]] = []
     for library in libraries:
         if args.interrupted:
             break
