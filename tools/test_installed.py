@@ -3,8 +3,9 @@
     python tools/test_installed.py --backend cython tests/codec tests/test_backend.py
 
 Run it with the interpreter of the environment that has pika_fast installed. It copies
-``tests/`` (as the package ``tests``, so ``tests.support`` imports keep working) and
-the pytest settings into a temporary directory, unsets PYTHONPATH, proves that
+``tests/`` (as the package ``tests``, so ``tests.support`` imports keep working), the
+test-support package ``fuzz/`` and the pytest settings into a temporary directory
+(tests that inspect the source tree itself are left to ``make test``), unsets PYTHONPATH, proves that
 ``import pika_fast`` there resolves inside this interpreter's prefix with the expected
 codec backend, then runs pytest from that directory. Used by ``make test-wheel``,
 ``make test-sdist-pure`` and the cibuildwheel test-command.
@@ -20,6 +21,11 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+#: Test-support packages outside tests/ that tests import (copied when present).
+SUPPORT = ("fuzz",)
+#: Tests of the source tree itself (they read pika_fast/*.py and src_pyx/ from the
+#: checkout, not the installed package); ``make test`` runs them.
+SOURCE_TREE_TESTS = ("tests/test_imports.py",)
 SWITCHES = {"cython": ("PIKA_FAST_REQUIRE_EXTENSIONS", "PIKA_FAST_NO_EXTENSIONS"),
             "python": ("PIKA_FAST_NO_EXTENSIONS", "PIKA_FAST_REQUIRE_EXTENSIONS")}
 
@@ -49,6 +55,12 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copytree(os.path.join(args.root, "tests"), os.path.join(work, "tests"),
                         ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
         shutil.copy(os.path.join(args.root, "pyproject.toml"), work)  # pytest settings
+        for name in SUPPORT:
+            if os.path.isdir(os.path.join(args.root, name)):
+                shutil.copytree(os.path.join(args.root, name), os.path.join(work, name),
+                                ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        ignored = [f"--ignore={path}" for path in SOURCE_TREE_TESTS
+                   if os.path.exists(os.path.join(work, path))]
         probe = subprocess.run(
             [sys.executable, "-c",
              "import json, pika_fast; print(json.dumps([pika_fast.__file__, "
@@ -71,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
                   file=sys.stderr)
             return 1
         command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                   *args.paths, *pytest_args]
+                   *ignored, *args.paths, *pytest_args]
         return subprocess.run(command, cwd=work, env=env, check=False).returncode
     finally:
         shutil.rmtree(work, ignore_errors=True)
