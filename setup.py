@@ -40,7 +40,7 @@ class OptionalBuildExt(build_ext):
 
     def _fallback(self, exc):
         if REQUIRE_EXTENSIONS:
-            raise
+            raise exc
         banner = "*" * 72
         print(f"\n{banner}\npika_fast: the compiled codec failed to build ({exc}).\n"
               f"Installing the pure-Python codec instead: it works, but slower.\n{banner}\n",
@@ -56,7 +56,10 @@ def extensions():
     ext = Extension(
         "pika_fast._codec_c",
         ["src_pyx/_codec_c.pyx"],
-        extra_compile_args=["-O3"] if sys.platform != "win32" else [],
+        # -g0: no debug info, which would otherwise quadruple the wheel; a build that
+        # asks for it in CFLAGS (a sanitizer build, a debugger session) keeps it.
+        extra_compile_args=[] if sys.platform == "win32" else
+        ["-O3"] if "-g" in os.environ.get("CFLAGS", "").split() else ["-O3", "-g0"],
     )
     return cythonize(
         [ext],

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from pika_fast._version import __version__
+from pika_fast._version import __version__ as __version__  # re-exported
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
