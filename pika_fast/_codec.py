@@ -2,8 +2,9 @@
 
 This is the only module that knows two codecs exist. Everything else imports the
 codec functions from here, except the model (spec, frame, amqp_object), which the codec
-itself imports: the seam binds the chosen twin into it (``amqp_object.bind_codec``). ``PIKA_FAST_NO_EXTENSIONS=1`` forces the twin;
-``PIKA_FAST_REQUIRE_EXTENSIONS=1`` makes a missing or broken compiled codec an error.
+itself imports: the seam binds the chosen twin into it (``amqp_object.bind_codec``).
+``PIKA_FAST_NO_EXTENSIONS=1`` forces the twin; ``PIKA_FAST_REQUIRE_EXTENSIONS=1`` makes a
+missing or broken compiled codec an error.
 """
 from __future__ import annotations
 

@@ -1657,7 +1657,7 @@ class RecoveringConnection(ThreadSafeConnection):
             try:
                 inner = self._inner.channel(channel_number, timeout)
                 break
-            except Exception as exc:
+            except Exception:
                 if not self._lost_since(generation):
                     raise
         chan = RecoveringChannel(self, inner)
@@ -1900,7 +1900,7 @@ class RecoveringChannel(ThreadSafeChannel):
             generation = rconn.generation
             try:
                 return call(self._inner)
-            except Exception as exc:
+            except Exception:
                 if not rconn._lost_since(generation) or not retry:
                     raise
 

@@ -218,7 +218,7 @@ def _render_class(cls: type, by_name: Dict[str, Any], domains: Dict[str, str]) -
     class_json = by_name[cls.__name__]
     methods = {m["name"]: m for m in class_json.get("methods", [])}
     lines += _class_constants(cls, indent)
-    for name, value in vars(cls).items():
+    for value in vars(cls).values():
         if inspect.isclass(value):
             method_json = methods[_json_method_name(value, methods)]
             lines += [""] + _render_method(value, method_json, domains)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import collections
 import threading
-from typing import Any, Callable, Deque, Dict, Optional, Sequence
+from typing import Any, Callable, Deque, Dict, Optional
 
 from pika_fast.adapters._optional import require
 from pika_fast.adapters.base_connection import BaseConnection

@@ -81,8 +81,9 @@ class AMQPConnector:
         try:
             sock = socket.socket(family, socktype, proto)
         except OSError as exc:
-            self._nbio.add_callback_threadsafe(
-                lambda: self._fail(AMQPConnectorSocketConnectError(exc)))
+            # Bound now: ``exc`` is unset once the except block ends.
+            error = AMQPConnectorSocketConnectError(exc)
+            self._nbio.add_callback_threadsafe(lambda: self._fail(error))
             return
         self._sock = sock
         try:
