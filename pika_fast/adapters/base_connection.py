@@ -9,6 +9,7 @@ one loop iteration leave in one send.
 from __future__ import annotations
 
 import logging
+import time
 from typing import TYPE_CHECKING, Any, Callable, Optional, Sequence
 
 from pika_fast import exceptions
@@ -151,7 +152,9 @@ class BaseConnection(Connection):
         self._on_stream_connected()
 
     def _take_output(self) -> Any:
-        return self._core.take_output()
+        core = self._core
+        core.last_sent = time.monotonic()  # taken to be sent: heartbeats need not go out
+        return core.take_output()
 
     def _proto_connection_lost(self, error: Optional[BaseException]) -> None:
         self._transport = None

@@ -1007,15 +1007,17 @@ class BlockingChannel:
         """
         if immediate is not None:
             _legacy.check_immediate(immediate)
-        impl = self._impl
-        core: Any = impl._core
+        core: Any = self._impl._core
         if core is None or core.state != _protocol.CHANNEL_OPEN:
             self._check_usable()
         if core.confirming:
-
             self._publish_confirmed(exchange, routing_key, body, properties, mandatory)
             return
-        impl.basic_publish(exchange, routing_key, body, properties, mandatory)
+        # Straight to the core (the callback Channel's basic_publish would only repeat
+        # the checks above); the shell writes it before returning.
+        core.publish(exchange, routing_key,
+                     properties if properties is not None else _EMPTY_PROPERTIES,
+                     body, mandatory)
         self._connection._flush()
 
     def _publish_confirmed(self, exchange: str, routing_key: str, body: Any,
@@ -1141,6 +1143,9 @@ class BlockingChannel:
 
         """Roll back the current transaction."""
         return self._method_call("tx_rollback")
+
+
+_EMPTY_PROPERTIES = spec.BasicProperties()
 
 
 def _noop() -> None:

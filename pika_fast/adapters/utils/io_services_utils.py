@@ -258,8 +258,6 @@ class _StreamTransport(nbio_interface.AbstractStreamTransport):
         self._writer_armed = False
         self._reading = False
         self._closed = False
-        #: Monotonic time of the last successful send (heartbeat bookkeeping).
-        self.last_sent = 0.0
 
     # ------------------------------------------------------------ contract
 
@@ -390,12 +388,31 @@ class _StreamTransport(nbio_interface.AbstractStreamTransport):
         """Send until done or the socket is full; True when nothing is left."""
         pending = self._pending
         take_output = self._take_output
+        sock = self._sock
         if take_output is not None:
-            for buffer in take_output():
+            buffers = take_output()
+            if not pending and len(buffers) == 1:
+                # The common case (one publish, a batch of acks): one send, no bookkeeping
+                # unless the socket takes only part of it.
+                buffer = buffers[0]
+                try:
+                    sent = sock.send(buffer)
+                except (BlockingIOError, InterruptedError, ssl.SSLWantWriteError,
+                        ssl.SSLWantReadError):
+                    sent = 0
+                except OSError as exc:
+                    if exc.errno not in _WOULD_BLOCK:
+                        self._lost(exceptions.StreamLostError(
+                            f"Stream connection lost: {exc!r}"))
+                        return True
+                    sent = 0
+                if sent == len(buffer):
+                    return True
+                buffers = [memoryview(buffer)[sent:]]
+            for buffer in buffers:
                 view = memoryview(buffer)
                 pending.append(view)
                 self._pending_bytes += view.nbytes
-        sock = self._sock
         try:
             while pending:
                 if self._tls or not _HAVE_SENDMSG:
@@ -418,7 +435,6 @@ class _StreamTransport(nbio_interface.AbstractStreamTransport):
             if exc.errno not in _WOULD_BLOCK:
                 self._lost(exceptions.StreamLostError(f"Stream connection lost: {exc!r}"))
                 return True
-        self.last_sent = time.monotonic()
         return not pending
 
     def _close(self) -> bool:
