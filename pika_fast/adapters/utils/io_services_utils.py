@@ -406,7 +406,8 @@ class _StreamTransport(nbio_interface.AbstractStreamTransport):
                             f"Stream connection lost: {exc!r}"))
                         return True
                     sent = 0
-                if sent == len(buffer):
+                size = buffer.nbytes if isinstance(buffer, memoryview) else len(buffer)
+                if sent == size:
                     return True
                 buffers = [memoryview(buffer)[sent:]]
             for buffer in buffers:
