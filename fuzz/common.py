@@ -9,40 +9,13 @@ from __future__ import annotations
 import hashlib
 import os
 import struct
-from datetime import datetime
-from decimal import Decimal
 from typing import Any, Callable, Iterable, List, Tuple
 
 from pika_fast import exceptions
+from tests.support.canonical import canon  # noqa: F401  (the targets compare with it)
 
 # Frame limits the reader target picks from (0: no limit; 4096 is AMQP's minimum).
 FRAME_MAXES = (0, 64, 4096, 131072)
-
-
-def canon(value: Any) -> Any:
-    """Plain data for comparing the two twins' results (types kept distinct)."""
-    if isinstance(value, exceptions.MessageDecodeError):
-        return ("MessageDecodeError", value.channel_number, canon(value.method),
-                canon(value.body), type(value.cause).__name__)
-    if isinstance(value, bool):
-        return ("bool", value)
-    if isinstance(value, int):
-        return ("int", int(value))
-    if isinstance(value, float):
-        return ("float", "nan" if value != value else value.hex())
-    if isinstance(value, Decimal):
-        return ("Decimal", value.as_tuple())
-    if isinstance(value, datetime):
-        return ("datetime", value.isoformat())
-    if value is None or isinstance(value, (str, bytes)):
-        return (type(value).__name__, value)
-    if isinstance(value, dict):
-        return ("dict", [(canon(k), canon(v)) for k, v in value.items()])
-    if isinstance(value, (list, tuple)):
-        return (type(value).__name__, [canon(v) for v in value])
-    if hasattr(value, "__dict__"):
-        return (type(value).__name__, canon(vars(value)))
-    return ("other", type(value).__name__, repr(value))
 
 
 def outcome(func: Callable[..., Any], *args: Any) -> Tuple[str, Any]:

@@ -201,9 +201,6 @@ class BaseConnection(Connection):
             pass
         transport.abort()
 
-    def _is_closing_or_closed(self) -> bool:
-        return self._core.state in (CONNECTION_CLOSING, CONNECTION_CLOSED)
-
 
 class _StreamingProtocolShim(nbio_interface.AbstractStreamProtocol):
     """The stream-protocol face of a BaseConnection (pika keeps it off the public class)."""

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from pika_fast import _codec_py as reference
 from pika_fast import exceptions, frame, spec
+from tests.support.canonical import canon
 
 
 def h(text):
@@ -41,32 +42,6 @@ ACK = h("01 0001 0000000d 003c0050 0000000000000007 01 ce")
 HEARTBEAT = h("08 0000 00000000 ce")
 DELIVER = spec.Basic.Deliver(consumer_tag="ct", delivery_tag=1, exchange="ex", routing_key="rk")
 DELIVER_FRAME = reference.marshal_method_frame(1, DELIVER)
-
-
-def canon(value):
-    """Plain, strictly typed data for comparing results of the two twins."""
-    if isinstance(value, exceptions.MessageDecodeError):
-        return ("MessageDecodeError", value.channel_number, canon(value.method),
-                canon(value.body), type(value.cause).__name__)
-    if isinstance(value, bool):
-        return ("bool", value)
-    if isinstance(value, int):
-        return ("int", int(value))
-    if isinstance(value, float):
-        return ("float", "nan" if value != value else value.hex())
-    if isinstance(value, Decimal):
-        return ("Decimal", value.as_tuple())
-    if isinstance(value, datetime):
-        return ("datetime", value.isoformat())
-    if value is None or isinstance(value, (str, bytes)):
-        return (type(value).__name__, value)
-    if isinstance(value, dict):
-        return ("dict", [(canon(k), canon(v)) for k, v in value.items()])
-    if isinstance(value, (list, tuple)):
-        return (type(value).__name__, [canon(v) for v in value])
-    if hasattr(value, "__dict__"):
-        return (type(value).__name__, canon(vars(value)))
-    return ("other", type(value).__name__, repr(value))
 
 
 def raises_exactly(error, func, *args):

@@ -18,6 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pika_fast import exceptions, spec
+from tests.support.canonical import canon as shared_canon
 
 UTC = timezone.utc
 
@@ -45,26 +46,8 @@ METHOD_IDS = [cls.NAME for cls in METHODS]
 
 
 def canon(value):
-    """Plain, strictly typed data, so pika's objects compare with pika_fast's."""
-    if isinstance(value, bool):
-        return ("bool", value)
-    if isinstance(value, int):  # pika returns its own int subclass for 'l'
-        return ("int", int(value))
-    if isinstance(value, float):
-        return ("float", "nan" if value != value else value.hex())
-    if isinstance(value, Decimal):
-        return ("Decimal", value.as_tuple())
-    if isinstance(value, datetime):
-        return ("datetime", value.isoformat())
-    if value is None or isinstance(value, (str, bytes)):
-        return (type(value).__name__, value)
-    if isinstance(value, dict):
-        return ("dict", [(canon(k), canon(v)) for k, v in value.items()])
-    if isinstance(value, (list, tuple)):
-        return (type(value).__name__, [canon(v) for v in value])
-    if hasattr(value, "__dict__"):
-        return (type(value).__name__, canon(vars(value)))
-    raise AssertionError(f"unexpected {type(value).__name__} in a decoded result")
+    """Strict: anything but plain decoded data in a result is a test failure."""
+    return shared_canon(value, strict=True)
 
 
 def pika_twin(obj):
