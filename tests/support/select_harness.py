@@ -269,5 +269,7 @@ def run_both(url, names, scenario, expected=None, timeout=SCENARIO_TIMEOUT):
         else:
             scenario(session)
         logs[lib_name] = session.log
-    assert logs["pika_fast"] == logs["pika"]
+    # tests/support is not assertion-rewritten: say what differed.
+    assert logs["pika_fast"] == logs["pika"], (
+        f"pika logged\n{logs['pika']}\npika_fast logged\n{logs['pika_fast']}")
     return logs["pika"]
