@@ -586,10 +586,15 @@ class TwistedProtocolConnection(protocol.Protocol):  # type: ignore[misc,name-de
             self.closed = defer.Deferred()
             d.callback(None)
 
-    def _on_connection_failed(self, _connection: Any, _error: Any = None) -> None:
+    def _on_connection_failed(self, _connection: Any, error: Any = None) -> None:
         d, self.ready = self.ready, None
         if d:
-            d.errback(exceptions.AMQPConnectionError(self._impl.params.connection_attempts))
+            # pika's error (the attempt count), with the real reason kept as its cause
+            # where pika drops it (a deliberate difference)
+            failure = exceptions.AMQPConnectionError(self._impl.params.connection_attempts)
+            if isinstance(error, BaseException):
+                failure.__cause__ = error
+            d.errback(failure)
 
     def _on_connection_closed(self, _connection: Any, reason: BaseException) -> None:
         calls, self._calls = self._calls, set()

@@ -64,6 +64,23 @@ def test_open_and_close(both):
     assert log[-1][-1] is True
 
 
+def test_wrong_password_fails_the_open_with_pika_s_error(both):
+    """The adapter's own way of failing an open (raise, on_open_error_callback, errback),
+    with pika's exception class for it."""
+    def scenario(s):
+        params = s.params(credentials=s.lib.PlainCredentials("guest", "not-the-password"))
+        try:
+            yield s.connect(params)
+        except Exception as exc:  # noqa: BLE001 - the failure is what is compared
+            s.record("open_failed", type(exc).__name__)
+        else:
+            s.record("opened")
+
+    log = both(scenario)
+    assert log[0][0] == "open_failed"
+    assert log[0][1] in ("ProbableAuthenticationError", "AMQPConnectionError")
+
+
 def test_declare_bind_purge_delete(both):
     def scenario(s):
         yield s.connect()

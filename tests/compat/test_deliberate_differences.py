@@ -249,6 +249,27 @@ def test_twisted_lost_transport_reason_is_connection_lost_and_stream_lost():
     assert type(lost).__name__ == "ConnectionLost" and "Stream connection lost" in str(lost)
 
 
+def test_twisted_open_failure_keeps_its_reason_as_the_cause_where_pika_drops_it(amqp_url):
+    from tests.support import adapters as support
+
+    failures = {}
+
+    def scenario(s):
+        params = s.params(credentials=s.lib.PlainCredentials("guest", "not-the-password"))
+        try:
+            yield s.connect(params)
+        except Exception as exc:  # noqa: BLE001 - the failure is what is compared
+            failures[s.lib_name] = exc
+
+    tracker = support.NameTracker(amqp_url)
+    for lib in (pika, pika_fast):
+        support.run_one("twisted", lib, amqp_url, tracker, scenario)
+    theirs, ours = failures["pika"], failures["pika_fast"]
+    assert type(theirs) is pika.exceptions.AMQPConnectionError and theirs.__cause__ is None
+    assert type(ours) is fast_exceptions.AMQPConnectionError and ours.args == theirs.args
+    assert isinstance(ours.__cause__, fast_exceptions.ProbableAuthenticationError)
+
+
 # ------------------------------------------------------------ 64-bit table integers
 
 
