@@ -31,8 +31,11 @@ What recovery cannot do, and how it says so:
   an ack for a delivery of the dead connection is recognised and dropped silently,
   and never acknowledges a newer message by mistake. Deliveries of the dead connection
   not yet handed to a manual-ack callback are dropped (the broker redelivers them).
-* Transactions (``tx_select``) are not restored; ``basic_recover`` and ``flow`` are
-  not repeated.
+* A transaction open when the connection died is lost with it (nothing of it was
+  committed). ``BlockingConnection``'s channels go back into transaction mode after
+  the recovery, and the next ``tx_commit`` rolls back whatever was done since and
+  raises :class:`TransactionLostError`, so a commit never covers half a transaction;
+  ``tx_rollback`` just rolls back. ``basic_recover`` and ``flow`` are not repeated.
 * A broker that closes the connection for the application's own fault (any reply
   code other than 320 CONNECTION_FORCED and 541 INTERNAL_ERROR) is not recovered from;
   the error is raised as without recovery.
@@ -141,6 +144,12 @@ class UnconfirmedPublishError(exceptions.AMQPChannelError):
     def __repr__(self) -> str:
         return (f"{type(self).__name__}: {len(self.messages)} publish(es) unconfirmed "
                 f"when the connection was lost: {self.messages!r}")
+
+
+class TransactionLostError(exceptions.AMQPChannelError):
+    """The connection was lost while this channel's transaction was open: none of it
+    was committed, and what was done on the recovered channel since was rolled back.
+    Redo the whole transaction."""
 
 
 # ----------------------------------------------------------------------- policy
@@ -844,6 +853,9 @@ class RecoveringBlockingChannel(BlockingChannel):
         self._gone = False  # closed by the application or the broker: not recovered
         self._qos: Optional[Tuple[int, int, bool]] = None
         self._confirming = False
+        self._transactional = False
+        self._tx_dirty = False  # published or settled since the last commit/rollback
+        self._tx_lost = False  # the open transaction died with a connection
         self._publish_seq = 0
         self._records: Dict[str, _ConsumerRecord] = {}
         self._return_cbs: List[Callable[..., None]] = []
@@ -923,6 +935,9 @@ class RecoveringBlockingChannel(BlockingChannel):
             inner.basic_qos(*self._qos)
         if self._confirming:
             inner.confirm_delivery()
+        if self._transactional:
+            inner.tx_select()
+            self._tx_lost = self._tx_lost or self._tx_dirty
         offset = self._last_tag
         topology = self._rconn._topology
         for record in list(self._records.values()):
@@ -971,6 +986,8 @@ class RecoveringBlockingChannel(BlockingChannel):
         tag = self._inner_tag(delivery_tag, multiple)
         if tag is None or rconn._outage is not None:
             return  # the message's connection is gone: the broker requeues it
+        if self._transactional:
+            self._tx_dirty = True
         generation = rconn.generation
         try:
             call(self._inner, tag)
@@ -1258,6 +1275,8 @@ class RecoveringBlockingChannel(BlockingChannel):
                 raise exceptions.ChannelWrongStateError("Channel is closed.")
             generation = rconn.generation
             try:
+                if self._transactional:
+                    self._tx_dirty = True
                 self._inner.basic_publish(exchange, routing_key, body, properties,
                                           mandatory, immediate)
                 if self._confirming:
@@ -1401,15 +1420,30 @@ class RecoveringBlockingChannel(BlockingChannel):
         return result
 
     def tx_select(self) -> Any:
-        """Transactions are not restored by recovery."""
-        return self._run(lambda ch: ch.tx_select(), retry=False)
+        """Transaction mode (entered again on the new channel after a recovery)."""
+        result = self._run(lambda ch: ch.tx_select(), retry=False)
+        self._transactional = True
+        return result
 
     def tx_commit(self) -> Any:
-        """Commit; raises if the connection was lost since tx_select."""
-        return self._run(lambda ch: ch.tx_commit(), retry=False)
+        """Commit; raises :class:`TransactionLostError` (after rolling back what the
+        recovered channel did since) if the transaction died with a connection."""
+        try:
+            if self._tx_lost:
+                self._run(lambda ch: ch.tx_rollback(), retry=False)
+                raise TransactionLostError(
+                    "The connection was lost during this transaction: nothing of it was "
+                    "committed; redo it")
+            return self._run(lambda ch: ch.tx_commit(), retry=False)
+        finally:
+            # Whatever happened, the caller now knows this transaction's outcome.
+            self._tx_dirty = self._tx_lost = False
 
     def tx_rollback(self) -> Any:
-        return self._run(lambda ch: ch.tx_rollback(), retry=False)
+        try:
+            return self._run(lambda ch: ch.tx_rollback(), retry=False)
+        finally:
+            self._tx_dirty = self._tx_lost = False
 
 
 class _warnings_ignored:

@@ -364,6 +364,47 @@ def test_publish_with_confirms_cut_mid_publish_reports_unconfirmed(proxy, broker
         _cleanup(broker_params, [queue])
 
 
+def test_transaction_cut_in_half_is_never_committed_in_part(proxy, broker_params):
+    """tx mode comes back after a recovery; the transaction the cut broke is lost as a
+    whole: the next commit rolls back what followed and raises TransactionLostError.
+    The transaction after that commits normally."""
+    events = Events()
+    queue = _name("q")
+    conn = BlockingConnection(_params(proxy.port), recovery=events.policy())
+    try:
+        channel = conn.channel()
+        channel.queue_declare(queue, durable=True)
+        channel.tx_select()
+        channel.basic_publish("", queue, b"committed")
+        channel.tx_commit()
+        channel.basic_publish("", queue, b"half-1")
+        proxy.cut()
+        assert _pump_until(conn, lambda: "recovered" in events.kinds)
+        channel.basic_publish("", queue, b"half-2")
+        with pytest.raises(recovery.TransactionLostError):
+            channel.tx_commit()
+        channel.basic_publish("", queue, b"whole")
+        channel.tx_commit()  # in transaction mode again, and nothing left over
+        with BlockingConnection(broker_params) as observer:
+            look = observer.channel()
+            bodies = []
+            while True:
+                method, _p, body = look.basic_get(queue, auto_ack=True)
+                if method is None:
+                    break
+                bodies.append(body)
+        assert bodies == [b"committed", b"whole"]
+        # A recovery with no transaction open costs the next commit nothing.
+        proxy.cut()
+        assert _pump_until(conn, lambda: events.kinds.count("recovered") == 2)
+        channel.basic_publish("", queue, b"after")
+        channel.tx_commit()
+        assert channel.queue_declare(queue, passive=True).method.message_count == 1
+    finally:
+        conn.close()
+        _cleanup(broker_params, [queue])
+
+
 def test_loss_met_inside_a_consumer_callback_recovers_once(proxy, broker_params):
     """The callback's publish meets the loss and recovers there; the dead connection's
     dispatch loop then ends without starting a second recovery."""
