@@ -124,6 +124,16 @@ def _pump_until(conn, predicate, timeout=30.0):
     return predicate()
 
 
+def _drain(channel, queue):
+    """Every body waiting in ``queue``, in order (auto-acked)."""
+    bodies = []
+    while True:
+        method, _p, body = channel.basic_get(queue, auto_ack=True)
+        if method is None:
+            return bodies
+        bodies.append(body)
+
+
 def _open_fds():
     return len(os.listdir("/proc/self/fd"))
 
@@ -351,12 +361,7 @@ def test_publish_with_confirms_cut_mid_publish_reports_unconfirmed(proxy, broker
         assert events.kinds == ["lost", "unconfirmed", "recovered"]
         assert events.unconfirmed == [message]
         channel.basic_publish("", queue, b"ok-2")  # confirmed on the new connection
-        bodies = []
-        while True:
-            method, _p, body = channel.basic_get(queue, auto_ack=True)
-            if method is None:
-                break
-            bodies.append(body)
+        bodies = _drain(channel, queue)
         assert bodies[0] == b"ok-1" and bodies[-1] == b"ok-2"
         assert set(bodies) <= {b"ok-1", b"maybe", b"ok-2"}
     finally:
@@ -386,13 +391,7 @@ def test_transaction_cut_in_half_is_never_committed_in_part(proxy, broker_params
         channel.basic_publish("", queue, b"whole")
         channel.tx_commit()  # in transaction mode again, and nothing left over
         with BlockingConnection(broker_params) as observer:
-            look = observer.channel()
-            bodies = []
-            while True:
-                method, _p, body = look.basic_get(queue, auto_ack=True)
-                if method is None:
-                    break
-                bodies.append(body)
+            bodies = _drain(observer.channel(), queue)
         assert bodies == [b"committed", b"whole"]
         # A recovery with no transaction open costs the next commit nothing.
         proxy.cut()
