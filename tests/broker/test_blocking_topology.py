@@ -8,15 +8,7 @@ import pika as real_pika
 import pika_fast as pika
 from pika_fast import exceptions, spec
 from pika_fast.exchange_type import ExchangeType
-
-
-def _drain(ch, queue):
-    bodies = []
-    while True:
-        method, _props, body = ch.basic_get(queue, auto_ack=True)
-        if method is None:
-            return bodies
-        bodies.append(body)
+from tests.support.queues import drain as _drain
 
 
 # ------------------------------------------------------------ queue_declare

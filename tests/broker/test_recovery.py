@@ -22,6 +22,7 @@ import pika_fast as pika
 from pika_fast import exceptions, recovery
 from pika_fast.adapters.blocking_connection import BlockingChannel, BlockingConnection
 from tests.support.fault_proxy import FaultProxy
+from tests.support.queues import drain as _drain
 from tests.support.rabbit_node import PrivateRabbitNode
 
 
@@ -122,16 +123,6 @@ def _pump_until(conn, predicate, timeout=30.0):
     while not predicate() and time.monotonic() < deadline:
         conn.process_data_events(time_limit=0.1)
     return predicate()
-
-
-def _drain(channel, queue):
-    """Every body waiting in ``queue``, in order (auto-acked)."""
-    bodies = []
-    while True:
-        method, _p, body = channel.basic_get(queue, auto_ack=True)
-        if method is None:
-            return bodies
-        bodies.append(body)
 
 
 def _open_fds():
@@ -432,13 +423,7 @@ def test_loss_met_inside_a_consumer_callback_recovers_once(proxy, broker_params)
         channel.start_consuming()
         assert events.kinds == ["lost", "recovered"]
         assert set(seen) == {b"m%02d" % i for i in range(30)}
-        forwarded = set()
-        while True:
-            method, _p, body = channel.basic_get(sink, auto_ack=True)
-            if method is None:
-                break
-            forwarded.add(body)
-        assert forwarded == set(seen)
+        assert set(_drain(channel, sink)) == set(seen)
     finally:
         conn.close()
         _cleanup(broker_params, [source, sink])
