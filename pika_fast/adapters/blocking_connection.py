@@ -808,7 +808,6 @@ class BlockingChannel:
     basic_consume.__signature__ = _legacy.consume_signature(  # type: ignore[attr-defined]
         "BlockingChannel", with_callback=False)
 
-
     def _consume(self, queue: str, callback: Optional[Callable[..., None]],
                  buffer: Optional[Deque[Message]], auto_ack: bool, exclusive: bool,
                  consumer_tag: Optional[str], arguments: Optional[Dict[str, Any]]) -> str:
@@ -1140,7 +1139,6 @@ class BlockingChannel:
         return self._method_call("tx_commit")
 
     def tx_rollback(self) -> frame.Method[spec.Tx.RollbackOk]:
-
         """Roll back the current transaction."""
         return self._method_call("tx_rollback")
 
