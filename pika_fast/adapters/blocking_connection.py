@@ -21,6 +21,7 @@ from typing import (TYPE_CHECKING, Any, Callable, Deque, Dict, Generator, List, 
 from pika_fast import _codec, _legacy, _protocol, exceptions, frame, spec, validators
 from pika_fast.adapters._ioloop import IOLoop
 from pika_fast.adapters.select_connection import SelectConnection
+from pika_fast.adapters.utils.connection_workflow import last_attempt_error
 from pika_fast.exchange_type import ExchangeType
 
 if TYPE_CHECKING:
@@ -52,18 +53,6 @@ _ConsumeResult = Tuple[Optional[spec.Basic.Deliver], Optional[spec.BasicProperti
                        Optional[bytes]]
 _CancelledMessages = List[Tuple[spec.Basic.Deliver, spec.BasicProperties, bytes]]
 _ParametersArg = Union["Parameters", Sequence["Parameters"], None]
-
-
-def _last_attempt_error(error: BaseException) -> BaseException:
-    """What pika's BlockingConnection raises when every connection attempt failed."""
-    if isinstance(error, exceptions.AMQPConnectionWorkflowFailed) and error.exceptions:
-        last = error.exceptions[-1]
-        if isinstance(last, exceptions.AMQPConnectorSocketConnectError):
-            return exceptions.AMQPConnectionError(last)
-        if isinstance(last, exceptions.AMQPConnectorPhaseErrorBase):
-            return last.exception
-        return last
-    return error
 
 
 class ReturnedMessage:
@@ -209,7 +198,7 @@ class BlockingConnection:
         result: Union[SelectConnection, BaseException] = outcome[0]
         if isinstance(result, BaseException):
             loop.close()
-            raise _last_attempt_error(result)
+            raise last_attempt_error(result)
         return result
 
     # ----------------------------------------------------- impl callbacks

@@ -33,6 +33,7 @@ from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Set, Tu
 from pika_fast import exceptions, spec
 from pika_fast.adapters._ioloop import IOLoop
 from pika_fast.adapters.select_connection import SelectConnection
+from pika_fast.adapters.utils.connection_workflow import last_attempt_error
 from pika_fast.connection import ConnectionParameters, Parameters
 from pika_fast.exchange_type import ExchangeType
 
@@ -252,18 +253,6 @@ class _IOConnection(SelectConnection):
         super()._flush_soon()
 
 
-def _open_error(error: BaseException) -> BaseException:
-    """The error a failed open raises (as BlockingConnection reports it)."""
-    if isinstance(error, exceptions.AMQPConnectionWorkflowFailed) and error.exceptions:
-        last = error.exceptions[-1]
-        if isinstance(last, exceptions.AMQPConnectorSocketConnectError):
-            return exceptions.AMQPConnectionError(last)
-        if isinstance(last, exceptions.AMQPConnectorPhaseErrorBase):
-            return last.exception
-        return last
-    return error
-
-
 class Connection:
     """One AMQP connection shared by any number of threads.
 
@@ -371,7 +360,7 @@ class Connection:
 
     def _on_connect_done(self, result: Any) -> None:
         if isinstance(result, BaseException):
-            self._opened.fail(_open_error(result))
+            self._opened.fail(last_attempt_error(result))
             self._ioloop.stop()
             return
         result.add_on_close_callback(self._on_impl_closed)

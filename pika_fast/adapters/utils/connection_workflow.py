@@ -23,6 +23,7 @@ from typing import Any, Callable, List, Optional, Sequence, Tuple
 from pika_fast import tcp_socket_opts
 from pika_fast.compat import AbstractBase
 from pika_fast.exceptions import (  # noqa: F401  (re-exported under pika's names)
+    AMQPConnectionError,
     AMQPConnectionWorkflowAborted,
     AMQPConnectionWorkflowFailed,
     AMQPConnectionWorkflowWrongState,
@@ -389,3 +390,16 @@ class AMQPConnectionWorkflow(AbstractAMQPConnectionWorkflow):
         on_done, self._on_done = self._on_done, None
         if on_done is not None:
             on_done(result)
+
+
+def last_attempt_error(error: BaseException) -> BaseException:
+    """What a synchronous open raises when the workflow failed, as pika's
+    BlockingConnection does: the last attempt's own error, not the aggregate."""
+    if isinstance(error, AMQPConnectionWorkflowFailed) and error.exceptions:
+        last = error.exceptions[-1]
+        if isinstance(last, AMQPConnectorSocketConnectError):
+            return AMQPConnectionError(last)
+        if isinstance(last, AMQPConnectorPhaseErrorBase):
+            return last.exception
+        return last
+    return error
