@@ -836,7 +836,28 @@ class RecoveringBlockingConnection(BlockingConnection):
         return f"<RecoveringBlockingConnection {state} generation={self.generation}>"
 
 
-class RecoveringBlockingChannel(BlockingChannel):
+class _SettlesAcrossRecoveries:
+    """basic_ack/nack/reject of both recovering channels: each goes through the
+    channel's ``_settle``, which drops a settlement meant for a dead connection."""
+
+    _settle: Callable[..., None]
+
+    def basic_ack(self, delivery_tag: int = 0, multiple: bool = False) -> None:
+        """Acknowledge; an ack for a delivery of a dead connection is dropped."""
+        self._settle(lambda ch, tag: ch.basic_ack(tag, multiple), delivery_tag, multiple)
+
+    def basic_nack(self, delivery_tag: int = 0, multiple: bool = False,
+                   requeue: bool = True) -> None:
+        """Reject one or several; dropped for deliveries of a dead connection."""
+        self._settle(lambda ch, tag: ch.basic_nack(tag, multiple, requeue), delivery_tag,
+                     multiple)
+
+    def basic_reject(self, delivery_tag: int = 0, requeue: bool = True) -> None:
+        """Reject one message; dropped for a delivery of a dead connection."""
+        self._settle(lambda ch, tag: ch.basic_reject(tag, requeue), delivery_tag, False)
+
+
+class RecoveringBlockingChannel(_SettlesAcrossRecoveries, BlockingChannel):
     """A channel of a :class:`RecoveringBlockingConnection`; it moves to the new
     connection after a recovery, keeping its number, qos, confirm mode and consumers.
 
@@ -1228,20 +1249,6 @@ class RecoveringBlockingChannel(BlockingChannel):
         return 0
 
     # ----------------------------------------------------------- messages
-
-    def basic_ack(self, delivery_tag: int = 0, multiple: bool = False) -> None:
-        """Acknowledge; an ack for a delivery of a dead connection is dropped."""
-        self._settle(lambda ch, tag: ch.basic_ack(tag, multiple), delivery_tag, multiple)
-
-    def basic_nack(self, delivery_tag: int = 0, multiple: bool = False,
-                   requeue: bool = True) -> None:
-        """Reject one or several; dropped for deliveries of a dead connection."""
-        self._settle(lambda ch, tag: ch.basic_nack(tag, multiple, requeue), delivery_tag,
-                     multiple)
-
-    def basic_reject(self, delivery_tag: int = 0, requeue: bool = True) -> None:
-        """Reject one message; dropped for a delivery of a dead connection."""
-        self._settle(lambda ch, tag: ch.basic_reject(tag, requeue), delivery_tag, False)
 
     def basic_get(self, queue: str, auto_ack: bool = False, **legacy: Any) -> Message:
         """Fetch one message: (GetOk, properties, body), or (None, None, None)."""
@@ -1794,7 +1801,7 @@ class RecoveringConnection(ThreadSafeConnection):
         return f"<RecoveringConnection {state} generation={self.generation}>"
 
 
-class RecoveringChannel(ThreadSafeChannel):
+class RecoveringChannel(_SettlesAcrossRecoveries, ThreadSafeChannel):
     """A channel of a :class:`RecoveringConnection`; it moves to the new connection
     after a recovery (same number, qos, confirm mode, consumers and callbacks).
     Delivery tags continue across recoveries; acks for deliveries of a dead
@@ -1999,20 +2006,6 @@ class RecoveringChannel(ThreadSafeChannel):
                 # Refused before it was written: safe to send on the new connection.
                 if not rconn._lost_since(generation):
                     raise
-
-    def basic_ack(self, delivery_tag: int = 0, multiple: bool = False) -> None:
-        """Acknowledge; dropped for a delivery of a dead connection."""
-        self._settle(lambda ch, tag: ch.basic_ack(tag, multiple), delivery_tag, multiple)
-
-    def basic_nack(self, delivery_tag: int = 0, multiple: bool = False,
-                   requeue: bool = True) -> None:
-        """Negatively acknowledge; dropped for a delivery of a dead connection."""
-        self._settle(lambda ch, tag: ch.basic_nack(tag, multiple, requeue), delivery_tag,
-                     multiple)
-
-    def basic_reject(self, delivery_tag: int = 0, requeue: bool = True) -> None:
-        """Reject; dropped for a delivery of a dead connection."""
-        self._settle(lambda ch, tag: ch.basic_reject(tag, requeue), delivery_tag, False)
 
     # ------------------------------------------------------------------ RPCs
 
