@@ -57,7 +57,7 @@ import os
 import ssl
 import warnings
 from typing import (Any, Callable, Dict, Mapping, Optional, Type, TypeVar,
-                    Union)
+                    Union, cast)
 from urllib.parse import parse_qs, unquote, urlparse
 
 from pika_fast import credentials as _credentials
@@ -622,22 +622,23 @@ class ConnectionParameters(Parameters):
     DefaultT = Union[T, Type[_DEFAULT]]
 
     def __init__(self,
-                 host: Any = _DEFAULT,
-                 port: Any = _DEFAULT,
-                 virtual_host: Any = _DEFAULT,
-                 credentials: Any = _DEFAULT,
-                 channel_max: Any = _DEFAULT,
-                 frame_max: Any = _DEFAULT,
-                 heartbeat: Any = _DEFAULT,
-                 ssl_options: Any = _DEFAULT,
-                 connection_attempts: Any = _DEFAULT,
-                 retry_delay: Any = _DEFAULT,
-                 socket_timeout: Any = _DEFAULT,
-                 stack_timeout: Any = _DEFAULT,
-                 locale: Any = _DEFAULT,
-                 blocked_connection_timeout: Any = _DEFAULT,
-                 client_properties: Any = _DEFAULT,
-                 tcp_options: Any = _DEFAULT,
+                 host: DefaultT[str] = _DEFAULT,
+                 port: DefaultT[int] = _DEFAULT,
+                 virtual_host: DefaultT[str] = _DEFAULT,
+                 credentials: DefaultT[Union[_credentials.PlainCredentials,
+                                             _credentials.ExternalCredentials]] = _DEFAULT,
+                 channel_max: DefaultT[int] = _DEFAULT,
+                 frame_max: DefaultT[int] = _DEFAULT,
+                 heartbeat: DefaultT[Optional[Union[int, Callable[[Any, float], int]]]] = _DEFAULT,
+                 ssl_options: DefaultT[Optional[SSLOptions]] = _DEFAULT,
+                 connection_attempts: DefaultT[int] = _DEFAULT,
+                 retry_delay: DefaultT[float] = _DEFAULT,
+                 socket_timeout: DefaultT[Optional[float]] = _DEFAULT,
+                 stack_timeout: DefaultT[Optional[float]] = _DEFAULT,
+                 locale: DefaultT[str] = _DEFAULT,
+                 blocked_connection_timeout: DefaultT[Optional[float]] = _DEFAULT,
+                 client_properties: DefaultT[Optional[Dict[str, Any]]] = _DEFAULT,
+                 tcp_options: DefaultT[Optional[Dict[str, Any]]] = _DEFAULT,
                  **kwargs: Any) -> None:
         """
         :param str host: broker host name or IP address.
@@ -688,46 +689,32 @@ class ConnectionParameters(Parameters):
                 'ssl_options=pika_fast.SSLOptions(<ssl.SSLContext>) (or '
                 'ssl_options=None for plaintext)', 2)
 
-        # Same order as pika, so the first bad value reported is the same.
-        if blocked_connection_timeout is not unset:
-            self.blocked_connection_timeout = blocked_connection_timeout
-        if channel_max is not unset:
-            self.channel_max = channel_max
-        if client_properties is not unset:
-            self.client_properties = client_properties
-        if connection_attempts is not unset:
-            self.connection_attempts = connection_attempts
-        if credentials is not unset:
-            self.credentials = credentials
-        if frame_max is not unset:
-            self.frame_max = frame_max
-        if heartbeat is not unset:
-            self.heartbeat = heartbeat
-        if host is not unset:
-            self.host = host
-        if locale is not unset:
-            self.locale = locale
-        if retry_delay is not unset:
-            self.retry_delay = retry_delay
-        if socket_timeout is not unset:
-            self.socket_timeout = socket_timeout
-        if stack_timeout is not unset:
-            self.stack_timeout = stack_timeout
+        # Same order as pika, so the first bad value reported is the same. The
+        # property setters validate; setattr because the arguments' static types
+        # still include the "not given" marker.
+        for name, value in (
+                ('blocked_connection_timeout', blocked_connection_timeout),
+                ('channel_max', channel_max), ('client_properties', client_properties),
+                ('connection_attempts', connection_attempts),
+                ('credentials', credentials), ('frame_max', frame_max),
+                ('heartbeat', heartbeat), ('host', host), ('locale', locale),
+                ('retry_delay', retry_delay), ('socket_timeout', socket_timeout),
+                ('stack_timeout', stack_timeout)):
+            if value is not unset:
+                setattr(self, name, value)
         if legacy_ssl is not unset:
             ssl_options = self._legacy_ssl_options(bool(legacy_ssl),
                                                    ssl_options, unset)
         if ssl_options is not unset:
-            self.ssl_options = ssl_options
+            self.ssl_options = cast(Optional[SSLOptions], ssl_options)
         # The default port depends on whether TLS is on.
         if port is not unset:
-            self.port = port
+            self.port = cast(int, port)
         else:
-            self.port = (self.DEFAULT_SSL_PORT
-                         if self.ssl_options else self.DEFAULT_PORT)
-        if virtual_host is not unset:
-            self.virtual_host = virtual_host
-        if tcp_options is not unset:
-            self.tcp_options = tcp_options
+            self.port = self.DEFAULT_SSL_PORT if self.ssl_options else self.DEFAULT_PORT
+        for name, value in (('virtual_host', virtual_host), ('tcp_options', tcp_options)):
+            if value is not unset:
+                setattr(self, name, value)
 
         if kwargs:
             # Names only: a stray password=... must not end up in a log.

@@ -37,6 +37,8 @@ def blocking_mistakes(channel: BlockingChannel) -> None:
     print(channel.queue_delete("q").method.consumer_count)  # E: attr-defined
     pika.BasicProperties(delivery_mode="persistent")  # E: arg-type
     pika.BlockingConnection(parameters="amqp://localhost")  # E: arg-type
+    pika.ConnectionParameters(port="5672")  # E: arg-type
+    pika.ConnectionParameters(credentials=("guest", "guest"))  # E: arg-type
 
 
 def callback_mistakes(channel: Channel) -> None:

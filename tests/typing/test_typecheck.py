@@ -160,6 +160,17 @@ def test_sample_publish_consume_get_and_drain(sample, amqp_url, queue_name):
     assert sample.get_one(amqp_url, queue_name) is None
 
 
+def test_sample_explicit_parameters_connect(sample, amqp_url):
+    import pika_fast
+
+    url = pika_fast.URLParameters(amqp_url)
+    params = sample.explicit_parameters(url.host, url.port)
+    assert (params.heartbeat, params.connection_attempts, params.tcp_options) == (
+        30, 3, {"TCP_KEEPIDLE": 60})
+    with pika_fast.BlockingConnection(params) as conn:
+        assert conn.is_open and conn.channel().is_open
+
+
 def test_sample_rpc_with_the_old_consume_order(sample, amqp_url, queue_name):
     ready = threading.Event()
     with warnings.catch_warnings():
