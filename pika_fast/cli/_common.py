@@ -163,11 +163,13 @@ def describe(exc: BaseException, url: Optional[str] = None) -> Tuple[str, int]:
         return "the message was returned: no queue is bound for that routing key", EXIT_ERROR
     if "NackError" in names:
         return "the broker refused the message (Basic.Nack)", EXIT_CONFLICT
-    if "AMQPConnectionError" in names or isinstance(exc, (OSError, socket.gaierror)):
+    # ConnectError: Twisted's family for a failed TCP connect (perf --adapter twisted).
+    if "AMQPConnectionError" in names or "ConnectError" in names \
+            or isinstance(exc, (OSError, socket.gaierror)):
         cause = _first_cause(exc)
         if isinstance(cause, socket.gaierror):
             detail = f"cannot resolve the host name ({cause.strerror or cause})"
-        elif isinstance(cause, ConnectionRefusedError):
+        elif "ConnectionRefusedError" in _names(cause):
             detail = "connection refused (is RabbitMQ running?)"
         elif isinstance(cause, OSError) and cause.strerror:
             detail = cause.strerror

@@ -24,9 +24,9 @@ import threading
 import time
 import traceback
 from array import array
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Optional, cast
 
-from pika_fast.cli._common import describe
+from pika_fast.cli._common import EXIT_REFUSED, CLIError, describe
 
 FLUSH_EVERY = 0.2
 CHECK_EVERY = 0.05
@@ -144,6 +144,7 @@ class Worker:
             return cls
         module = importlib.import_module(f"{self.config['library']}.adapters.{adapter}_connection")
         return getattr(module, {"asyncio": "AsyncioConnection",
+                                "gevent": "GeventConnection",
                                 "tornado": "TornadoConnection"}[adapter])
 
     def parameters(self) -> Any:
@@ -257,8 +258,8 @@ class SyncWorker(Worker):
 # ------------------------------------------------------------------ callback adapters
 
 class CallbackWorker(Worker):
-    """SelectConnection, AsyncioConnection, TornadoConnection: pika's callback API, with
-    the confirm window (``-c``) kept by counting Basic.Ack/Nack."""
+    """SelectConnection, AsyncioConnection, TornadoConnection, GeventConnection: pika's
+    callback API, with the confirm window (``-c``) kept by counting Basic.Ack/Nack."""
 
     def run(self) -> None:
         self.error: Optional[BaseException] = None
@@ -289,6 +290,10 @@ class CallbackWorker(Worker):
     def later(self, delay: float, callback: Callable[[], None]) -> None:
         self.loop.call_later(delay, callback)
 
+    def halt(self) -> None:
+        """Make ``run``'s loop return."""
+        self.loop.stop()
+
     # -- setup
 
     def _on_open(self, _conn: Any) -> None:
@@ -296,12 +301,12 @@ class CallbackWorker(Worker):
 
     def _on_open_error(self, _conn: Any, error: BaseException) -> None:
         self.error = error if isinstance(error, BaseException) else RuntimeError(str(error))
-        self.loop.stop()
+        self.halt()
 
     def _on_closed(self, _conn: Any, reason: BaseException) -> None:
         if not self.closing:
             self.error = reason
-        self.loop.stop()
+        self.halt()
 
     def _on_channel_closed(self, _channel: Any, reason: BaseException) -> None:
         if not self.closing:
@@ -362,6 +367,10 @@ class CallbackWorker(Worker):
 
     def _on_confirm(self, frame: Any) -> None:
         self.on_confirm(frame)
+        self._resume()
+
+    def _resume(self) -> None:
+        """A confirm came: publish again if the window had stopped the pump."""
         if self.waiting_for_confirms:
             self.waiting_for_confirms = False
             self._pump()
@@ -387,12 +396,146 @@ class CallbackWorker(Worker):
             n = min(n, self.limit - stats.sent)
             if n <= 0:
                 return
+        self._publish(n)
+        stats.sent += n
+        self.later(0, self._pump)
+
+    def _publish(self, n: int) -> None:
         publish, queue, pad, props = self.channel.basic_publish, self.config["queue"], \
             self.pad, self.properties
         for _ in range(n):
             publish("", queue, _stamp() + pad, props)
-        stats.sent += n
-        self.later(0, self._pump)
+
+
+class TwistedWorker(CallbackWorker):
+    """TwistedProtocolConnection: the callback worker's pump and clock on the reactor,
+    with set-up, confirms and deliveries through the adapter's Deferreds.
+
+    In confirm mode every publish returns a Deferred that fires on its Basic.Ack (or
+    fails with NackError), so the window is kept by counting those; a consumer reads
+    the ClosableDeferredQueue that ``basic_consume`` hands back.
+    """
+
+    def run(self) -> None:
+        from twisted.internet import defer, reactor
+        self.reactor = cast(Any, reactor)  # typed as one interface; it provides several
+        self.error: Optional[BaseException] = None
+        self.closing = self.stopping = self.waiting_for_confirms = False
+        self.consumer_gone = False
+        self.lib_exc = importlib.import_module(f"{self.config['library']}.exceptions")
+        self.reactor.callWhenRunning(
+            lambda: defer.inlineCallbacks(self._set_up)().addErrback(self._failed))
+        # The worker ignores SIGINT already; the parent ends it through ``stop``.
+        self.reactor.run(installSignalHandlers=False)
+        if self.error is not None:
+            raise self.error
+        self.done()
+
+    def later(self, delay: float, callback: Callable[[], None]) -> None:
+        self.reactor.callLater(delay, self._guarded, callback)
+
+    def _guarded(self, callback: Callable[[], None]) -> None:
+        # The reactor would log an exception from a timed call and carry on: end the
+        # run instead, as the other loops do, so the parent hears of it.
+        try:
+            callback()
+        except Exception as exc:  # noqa: BLE001 - reported by run()
+            self.error = self.error or exc
+            self.halt()
+
+    def halt(self) -> None:
+        from twisted.internet.error import ReactorNotRunning
+        try:
+            self.reactor.stop()
+        except ReactorNotRunning:  # a connection close and a failed call both ask
+            pass
+
+    def _failed(self, failure: Any) -> None:
+        if self.error is None and not self.closing:
+            self.error = failure.value
+        self.halt()
+
+    # -- setup
+
+    def _set_up(self) -> Any:
+        """Connect, open a channel, set it up, report ready (a generator for
+        ``inlineCallbacks``)."""
+        from twisted.internet.endpoints import HostnameEndpoint, connectProtocol
+        module = importlib.import_module(
+            f"{self.config['library']}.adapters.twisted_connection")
+        params = self.parameters()
+        # Host and port are Twisted's business with this adapter, not the parameters'
+        # (plain TCP: perf refuses amqps:// with it).
+        endpoint = HostnameEndpoint(self.reactor, params.host, params.port,
+                                    timeout=params.socket_timeout or 30)
+        protocol = yield connectProtocol(endpoint, module.TwistedProtocolConnection(params))
+        try:
+            self.conn = yield protocol.ready
+        except self.lib_exc.AMQPConnectionError:
+            # The adapter says only that the handshake failed; after a TCP connect that
+            # is nearly always the credentials or the virtual host.
+            raise CLIError(f"the broker ended the AMQP handshake at {params.host}:"
+                           f"{params.port} (wrong user name or password, or no access to "
+                           "the virtual host?)", EXIT_REFUSED) from None
+        self.conn.closed.addCallback(lambda reason: self._on_closed(self.conn, reason))
+        channel = yield self.conn.channel()
+        self.channel = channel
+        channel.on_closed.addCallback(lambda reason: self._on_channel_closed(channel, reason))
+        if self.role == "producer":
+            channel.add_on_return_callback(self.on_return)
+            if self.confirm:
+                yield channel.confirm_delivery()
+        else:
+            yield channel.basic_qos(prefetch_count=int(self.config["prefetch"]))
+            self.messages, _tag = yield channel.basic_consume(
+                self.config["queue"], auto_ack=bool(self.config.get("auto_ack")))
+            self._take()
+        self._ready()
+
+    # -- the message path
+
+    def _publish(self, n: int) -> None:
+        publish, queue, pad, props = self.channel.basic_publish, self.config["queue"], \
+            self.pad, self.properties
+        if not self.confirm:
+            for _ in range(n):
+                publish("", queue, _stamp() + pad, props)
+            return
+        for _ in range(n):
+            publish("", queue, _stamp() + pad, props).addCallbacks(
+                self._acked, self._refused).addErrback(self._failed)
+
+    def _acked(self, _method: Any) -> None:
+        self.stats.confirmed += 1
+        self._resume()
+
+    def _refused(self, failure: Any) -> None:
+        if failure.check(self.lib_exc.NackError):
+            self.stats.nacked += 1
+        elif failure.check(self.lib_exc.UnroutableError):
+            self.stats.confirmed += 1  # acked, and counted as returned by on_return
+        else:
+            return  # the channel closed: _on_channel_closed reports why
+        self._resume()
+
+    def _take(self, _result: Any = None) -> None:
+        # get() fires at once while messages are queued: take those in a loop (chaining
+        # each get from the previous callback would recurse once per message), then
+        # wait on the first one still to come.
+        while not self.consumer_gone and self.error is None:
+            d = self.messages.get().addCallbacks(self._on_item, self._on_consumer_gone)
+            if d.called:  # it was queued, and is handled already
+                d.addErrback(self._failed)
+                continue
+            d.addCallback(self._take).addErrback(self._failed)
+            return
+
+    def _on_item(self, item: Any) -> None:
+        self.on_message(item.channel, item.method, item.properties, item.body)
+
+    def _on_consumer_gone(self, _failure: Any) -> None:
+        # The queue closes with the channel or a cancel; the close reports any error.
+        self.consumer_gone = True
 
 
 def run(config: Dict[str, Any], reports: Any, go: Any, stop: Any) -> None:
@@ -401,7 +544,8 @@ def run(config: Dict[str, Any], reports: Any, go: Any, stop: Any) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         adapter = config["adapter"]
-        worker_class = SyncWorker if adapter in ("blocking", "threadsafe") else CallbackWorker
+        worker_class = SyncWorker if adapter in ("blocking", "threadsafe") else \
+            TwistedWorker if adapter == "twisted" else CallbackWorker
         worker_class(config, reports, go, stop).run()
     except BaseException as exc:  # noqa: BLE001 - reported to the parent, which exits
         line, code = describe(exc, config.get("url"))

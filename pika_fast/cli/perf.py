@@ -33,7 +33,7 @@ from pika_fast.cli._common import (
     EXIT_ERROR, EXIT_USAGE, CLIError, add_connection_options, describe, parameters,
     redact, resolve_url)
 
-ADAPTERS = ("blocking", "select", "asyncio", "threadsafe", "tornado")
+ADAPTERS = ("blocking", "select", "asyncio", "threadsafe", "tornado", "gevent", "twisted")
 COMPARE_WITH = ("pika",)
 READY_TIMEOUT = 60.0
 DRAIN_IDLE = 3.0  # stop waiting for consumers after this long without progress
@@ -101,6 +101,10 @@ def _check(args: argparse.Namespace) -> None:
         args.time = 10.0
     if args.time is None and args.producers == 0:
         raise CLIError("with no producers, give --time", EXIT_USAGE)
+    if args.adapter == "twisted" and args.url.lower().startswith("amqps:"):
+        # The adapter takes Twisted's own TLS, which pika's ssl_options do not describe.
+        raise CLIError("--adapter twisted connects with plain TCP: use an amqp:// URL",
+                       EXIT_USAGE)
     if args.compare:
         try:
             found = importlib.util.find_spec(args.compare) is not None
@@ -111,7 +115,8 @@ def _check(args: argparse.Namespace) -> None:
                            f"(pip install pika==1.4.4)", EXIT_USAGE)
         if args.adapter == "threadsafe":
             raise CLIError("--compare pika: pika 1.4.4 has no thread-safe connection; use "
-                           "--adapter blocking, select, asyncio or tornado", EXIT_USAGE)
+                           "--adapter blocking, select, asyncio, tornado, gevent or twisted",
+                           EXIT_USAGE)
 
 
 # ------------------------------------------------------------------------ the queue

@@ -77,6 +77,18 @@ def test_describe_maps_pika_exceptions_to_lines_and_codes():
     assert _common.describe(ValueError("odd")) == ("ValueError: odd", _common.EXIT_ERROR)
 
 
+def test_describe_maps_twisted_connect_errors():
+    # perf --adapter twisted: Twisted's own classes, which are not OSErrors.
+    from twisted.internet import error as twisted_error
+    url = "amqp://u:p@example.test:5673/"
+    assert _common.describe(twisted_error.ConnectionRefusedError(), url) == (
+        "cannot reach the broker at example.test:5673: connection refused "
+        "(is RabbitMQ running?)", _common.EXIT_UNREACHABLE)
+    line, code = _common.describe(twisted_error.TCPTimedOutError(), url)
+    assert code == _common.EXIT_UNREACHABLE
+    assert line.startswith("cannot reach the broker at example.test:5673: TCP connection timed out")
+
+
 def test_every_subcommand_takes_url_and_debug():
     parser = build_parser()
     for command in (["perf"], ["publish"], ["consume", "-Q", "q"], ["get", "-Q", "q"],
