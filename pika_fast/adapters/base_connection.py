@@ -156,6 +156,13 @@ class BaseConnection(Connection):
         core.last_sent = time.monotonic()  # taken to be sent: heartbeats need not go out
         return core.take_output()
 
+    def _get_write_buffer_size(self) -> int:
+        """Bytes produced and not yet written to the socket (pika's private name, which
+        publishers use to hold back while the socket cannot keep up)."""
+        transport = self._transport
+        pending = 0 if transport is None else transport.get_write_buffer_size()
+        return self._core.output_size() + pending
+
     def _proto_connection_lost(self, error: Optional[BaseException]) -> None:
         self._transport = None
         self._on_stream_terminated(error)

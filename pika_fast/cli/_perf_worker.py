@@ -31,6 +31,11 @@ from pika_fast.cli._common import EXIT_REFUSED, CLIError, describe
 FLUSH_EVERY = 0.2
 CHECK_EVERY = 0.05
 BATCH = 100  # messages published per turn of a callback adapter's loop
+# A callback producer publishes only while less than this waits for the socket, as
+# PerfTest's blocking writes are held back by TCP: otherwise the buffer grows for as
+# long as the run lasts and draining it at the end stretches the measured time.
+MAX_BACKLOG = 256 * 1024
+BACKLOG_RECHECK = 0.001
 STAMP = struct.Struct(">q")
 _now_us = time.time_ns
 
@@ -70,6 +75,7 @@ class Worker:
         self.go = go
         self.stop = stop
         self.stats = Stats()
+        self.reported_done = False
         self.lib = importlib.import_module(config["library"])
         self.confirm = int(config.get("confirm") or 0)
         self.limit = int(config.get("pmessages") or 0) if self.role == "producer" else 0
@@ -94,6 +100,9 @@ class Worker:
         self.reports.put(("tick", self.wid, self.stats.take()))
 
     def done(self) -> None:
+        if self.reported_done:  # a callback producer reports before it closes
+            return
+        self.reported_done = True
         self.reports.put(("tick", self.wid, self.stats.take()))
         # CPU from ``go`` on: imports and connection setup are not the workload.
         self.reports.put(("done", self.wid, {"cpu": time.process_time() - self.cpu_start}))
@@ -357,6 +366,13 @@ class CallbackWorker(Worker):
             self.stop_deadline = now + 5
         if self.stopping and (self.role == "consumer" or not self.confirm
                               or self.outstanding() <= 0 or now >= self.stop_deadline):
+            if self.role == "producer" and self.backlog() and now < self.stop_deadline:
+                self.later(CHECK_EVERY, self._tick)  # the last publishes are not out yet
+                return
+            # A producer is done once its messages have left (as a blocking producer's
+            # are when publish returns); closing waits for a broker still digesting
+            # them, which is not publishing time.
+            self.done()
             self.closing = True
             self.conn.close()
             return
@@ -396,9 +412,23 @@ class CallbackWorker(Worker):
             n = min(n, self.limit - stats.sent)
             if n <= 0:
                 return
+        if self.backlog() > MAX_BACKLOG:
+            self.later(BACKLOG_RECHECK, self._pump)
+            return
         self._publish(n)
         stats.sent += n
         self.later(0, self._pump)
+
+    def backlog(self) -> int:
+        """Bytes the connection holds for the socket: pika's private
+        ``_get_write_buffer_size`` (SelectConnection; every pika_fast adapter), or
+        its I/O transport's buffer (pika's other adapters)."""
+        conn = self.conn
+        size = getattr(conn, "_get_write_buffer_size", None)
+        if size is not None:
+            return int(size())
+        transport = getattr(conn, "_transport", None)
+        return 0 if transport is None else int(transport.get_write_buffer_size())
 
     def _publish(self, n: int) -> None:
         publish, queue, pad, props = self.channel.basic_publish, self.config["queue"], \
@@ -450,6 +480,20 @@ class TwistedWorker(CallbackWorker):
         except ReactorNotRunning:  # a connection close and a failed call both ask
             pass
 
+    # -- Twisted's IPushProducer: the transport's buffer holds back the pump
+
+    def pauseProducing(self) -> None:  # noqa: N802 - Twisted's interface
+        self.socket_full = True
+
+    def resumeProducing(self) -> None:  # noqa: N802
+        self.socket_full = False
+
+    def stopProducing(self) -> None:  # noqa: N802
+        self.socket_full = True
+
+    def backlog(self) -> int:
+        return MAX_BACKLOG + 1 if self.socket_full else 0
+
     def _failed(self, failure: Any) -> None:
         if self.error is None and not self.closing:
             self.error = failure.value
@@ -478,6 +522,10 @@ class TwistedWorker(CallbackWorker):
                            f"{params.port} (wrong user name or password, or no access to "
                            "the virtual host?)", EXIT_REFUSED) from None
         self.conn.closed.addCallback(lambda reason: self._on_closed(self.conn, reason))
+        # Twisted tells a registered streaming producer when its socket buffer is
+        # full (pauseProducing) and drained again (resumeProducing).
+        self.socket_full = False
+        protocol.transport.registerProducer(self, True)
         channel = yield self.conn.channel()
         self.channel = channel
         channel.on_closed.addCallback(lambda reason: self._on_channel_closed(channel, reason))

@@ -670,3 +670,26 @@ def test_create_connection_workflow_abort(broker_url, sel_names):
 
     run_both(broker_url, sel_names, scenario, expected=[
         ("done", "AMQPConnectionWorkflowAborted")])
+
+
+def test_write_buffer_size_counts_output_until_the_socket_took_it(broker_url, sel_names):
+    """pika's private ``_get_write_buffer_size()`` (publishers poll it to hold back): a
+    burst published inside a callback is counted until the loop has written it."""
+    def scenario(s):
+        def on_channel(ch):
+            conn = ch.connection
+            before = conn._get_write_buffer_size()
+            for _ in range(200):
+                ch.basic_publish("", "pika_fast.test.nowhere", b"x" * 1000)
+            s.record("held", before == 0, conn._get_write_buffer_size() >= 200 * 1000)
+
+            def later():
+                s.record("written", conn._get_write_buffer_size())
+                conn.close()
+            conn.ioloop.call_later(0.5, later)
+
+        s.connect(lambda conn: conn.channel(on_open_callback=on_channel))
+
+    run_both(broker_url, sel_names, scenario, expected=[
+        ("held", True, True), ("written", 0),
+        ("connection_closed", "SelectConnection", closed_by_client())])

@@ -320,6 +320,19 @@ def _check_run(run, *, library, adapter, producers=1):
     assert run["client_cpu_s"] > 0
 
 
+@pytest.mark.parametrize("adapter", ["select", "tornado", "twisted"])
+def test_perf_unlimited_callback_producer_stops_on_time(amqp_url, adapter):
+    """No rate, no confirms: a callback producer holds back while its socket cannot keep
+    up, so the run's producing time is the --time asked for, not that plus however
+    long a buffer grown for the whole run takes to drain (it was 10x as long)."""
+    result = run_cli("perf", "--time", "2", "--consumers", "0", "--adapter", adapter,
+                     "--json", url=amqp_url)
+    assert result.returncode == 0, result.stderr.decode()
+    (run,) = json.loads(result.stdout)["runs"]
+    assert run["sent"] > 0
+    assert 2.0 <= run["duration_s"] < 2.0 + 3.0, run
+
+
 @pytest.mark.parametrize("adapter", ["blocking", "select", "asyncio", "threadsafe", "gevent",
                                      "twisted"])
 def test_perf_json_for_about_three_seconds(amqp_url, adapter):
