@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import importlib
-import json
 import os
 import sys
 import threading
@@ -436,16 +435,7 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
                    help=f"comma-separated subset of {','.join(ADAPTERS)}")
     p.add_argument("--workloads", default="pub,con,ts,ts-confirm",
                    help="comma-separated subset of pub,con,ts,ts-confirm")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=5672)
-    p.add_argument("--user", default="guest")
-    p.add_argument("--password", default="guest")
-    p.add_argument("--vhost", default="/")
-    p.add_argument("--worker-timeout", type=float, default=900.0,
-                   help="seconds before one client run is abandoned (900)")
-    p.add_argument("--json", metavar="PATH", help="also write every run's metrics here")
-    p.add_argument("-v", "--verbose", action="store_true", help="print each run as it ends")
-    p.add_argument("--worker", help=argparse.SUPPRESS)
+    e2e.add_broker_arguments(p)
     o = p.parse_args(argv)
     if o.rounds is None:
         o.rounds = 1 if o.quick else 3
@@ -481,23 +471,11 @@ def main(argv: List[str]) -> int:
     print(f"pika_fast adapter benchmark: {o.rounds} round(s); {o.n:,} x {o.body_size} B; "
           f"adapters {','.join(o.adapters)}; workloads {','.join(o.workloads)}", flush=True)
     started = time.monotonic()
-    results: Dict[str, Dict[str, List[Metrics]]] = {}
-    for rnd in range(o.rounds):
-        print(f"round {rnd + 1}/{o.rounds}", flush=True)
-        for key, _label, clients, runner in _plan(o):
-            shift = rnd % len(clients)  # rotate who goes first, against order effects
-            for client in clients[shift:] + clients[:shift]:
-                metrics = runner(h, client)
-                if metrics is not None:
-                    metrics["round"] = rnd
-                    results.setdefault(key, {}).setdefault(client, []).append(metrics)
-                time.sleep(0.2)  # let the broker settle (queue deletion, GC)
+    results = e2e.run_rounds(
+        h, o.rounds, lambda: [(key, clients, runner) for key, _label, clients, runner in _plan(o)])
     report(h, results, time.monotonic() - started)
     if o.json:
-        with open(o.json, "w") as f:
-            json.dump({"options": {k: v for k, v in vars(o).items() if k != "worker"},
-                       "backends": sorted(h.backends), "results": results,
-                       "errors": h.errors}, f, indent=1)
+        e2e.write_json(o.json, h, results)
     return 1 if h.errors else 0
 
 

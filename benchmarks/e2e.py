@@ -957,6 +957,48 @@ def report(h: Harness, results: Dict[str, Dict[str, List[Metrics]]], elapsed: fl
 # ============================================================================ main
 
 
+def add_broker_arguments(p: argparse.ArgumentParser) -> None:
+    """The options every benchmark here shares: the broker, the worker limit, output."""
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=5672)
+    p.add_argument("--user", default="guest")
+    p.add_argument("--password", default="guest")
+    p.add_argument("--vhost", default="/")
+    p.add_argument("--worker-timeout", type=float, default=900.0,
+                   help="seconds before one client run is abandoned (900)")
+    p.add_argument("--json", metavar="PATH", help="also write every run's metrics here")
+    p.add_argument("-v", "--verbose", action="store_true", help="print each run as it ends")
+    p.add_argument("--worker", help=argparse.SUPPRESS)
+
+
+Runner = Callable[["Harness", str], Optional[Metrics]]
+
+
+def run_rounds(h: "Harness", rounds: int, plan: Callable[[], List[Tuple[str, List[str], Runner]]]
+               ) -> Dict[str, Dict[str, List[Metrics]]]:
+    """Each round runs every (key, clients, runner) of ``plan()``, the clients in a
+    rotated order; returns key -> client -> the rounds' metrics."""
+    results: Dict[str, Dict[str, List[Metrics]]] = {}
+    for rnd in range(rounds):
+        print(f"round {rnd + 1}/{rounds}", flush=True)
+        for key, clients, runner in plan():
+            shift = rnd % len(clients)  # rotate who goes first, against order effects
+            for client in clients[shift:] + clients[:shift]:
+                metrics = runner(h, client)
+                if metrics is not None:
+                    metrics["round"] = rnd
+                    results.setdefault(key, {}).setdefault(client, []).append(metrics)
+                time.sleep(0.2)  # let the broker settle (queue deletion, GC)
+    return results
+
+
+def write_json(path: str, h: "Harness", results: Dict[str, Dict[str, List[Metrics]]]) -> None:
+    with open(path, "w") as f:
+        json.dump({"options": {k: v for k, v in vars(h.opts).items() if k != "worker"},
+                   "backends": sorted(h.backends), "results": results,
+                   "errors": h.errors}, f, indent=1)
+
+
 def parse_args(argv: List[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -973,16 +1015,7 @@ def parse_args(argv: List[str]) -> argparse.Namespace:
                    help="publishes per ioloop tick (d) and per sendall (ceiling) (1000)")
     p.add_argument("--workloads", default="a,b,c,c-multi,d,e",
                    help="comma-separated subset of a,b,c,c-multi,d,e (d = d-pub and d-con)")
-    p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=5672)
-    p.add_argument("--user", default="guest")
-    p.add_argument("--password", default="guest")
-    p.add_argument("--vhost", default="/")
-    p.add_argument("--worker-timeout", type=float, default=900.0,
-                   help="seconds before one client run is abandoned (900)")
-    p.add_argument("--json", metavar="PATH", help="also write every run's metrics here")
-    p.add_argument("-v", "--verbose", action="store_true", help="print each run as it ends")
-    p.add_argument("--worker", help=argparse.SUPPRESS)
+    add_broker_arguments(p)
     opts = p.parse_args(argv)
     quick = opts.quick
     if opts.rounds is None:
@@ -1020,26 +1053,19 @@ def main(argv: List[str]) -> int:
           f"confirms {opts.confirm_n:,}, consume {opts.consume_n:,} x {opts.body_size} B; "
           f"big {opts.big_mib} MiB; workloads {','.join(opts.workloads)}")
     started = time.monotonic()
-    results: Dict[str, Dict[str, List[Metrics]]] = {}
-    for rnd in range(opts.rounds):
-        print(f"round {rnd + 1}/{opts.rounds}", flush=True)
+
+    def plan() -> List[Tuple[str, List[str], Runner]]:
+        steps = []
         for wl in opts.workloads:
             _title, clients, runner = WORKLOADS[wl]
             if _CEILING_FROM.get(wl) not in (None, *opts.workloads):
                 clients = clients + ["ceiling"]  # its usual ceiling run is not selected
-            shift = rnd % len(clients)  # rotate who goes first, against order effects
-            for client in clients[shift:] + clients[:shift]:
-                metrics = runner(h, client)
-                if metrics is not None:
-                    results.setdefault(wl, {}).setdefault(client, []).append(metrics)
-                time.sleep(0.2)  # let the broker settle (queue deletion, GC)
-    elapsed = time.monotonic() - started
-    report(h, results, elapsed)
+            steps.append((wl, clients, runner))
+        return steps
+    results = run_rounds(h, opts.rounds, plan)
+    report(h, results, time.monotonic() - started)
     if opts.json:
-        with open(opts.json, "w") as f:
-            json.dump({"options": {k: v for k, v in vars(opts).items() if k != "worker"},
-                       "backends": sorted(h.backends), "results": results,
-                       "errors": h.errors}, f, indent=1)
+        write_json(opts.json, h, results)
     return 1 if h.errors else 0
 
 
