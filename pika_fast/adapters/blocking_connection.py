@@ -710,28 +710,50 @@ class BlockingChannel:
         if self.is_closed:
             raise exceptions.ChannelWrongStateError("Channel is closed.")
         for tag in list(self._consumer_infos):
-            info = self._consumer_infos[tag]
             try:
-                self.basic_cancel(tag)
+                if self._consumer_infos[tag] is self._generator:
+                    self.cancel()  # its held messages go back to the queue first
+                else:
+                    self.basic_cancel(tag)
             except exceptions.AMQPError:
                 break
-            if info.queue is not None and not info.auto_ack:
-                self._nack_pending(info)
         self._impl.close(reply_code, reply_text)
         self._connection._flush()
         self._wait(lambda: self._impl.is_closed)
 
-    def _nack_pending(self, info: _ConsumerInfo) -> int:
+    def _nack_pending(self, info: _ConsumerInfo) -> None:
         """Give the generator's undelivered messages back to the queue."""
-        count = 0
         queue = info.queue
         while queue:
             method, _props, _body = queue.popleft()
             if method is not None and self.is_open:
-                self._impl.basic_nack(method.delivery_tag, False, True)
-                count += 1
+                self._impl.basic_reject(method.delivery_tag, True)
         self._connection._flush()
-        return count
+
+    def _take_pending(self, consumer_tag: str) -> List[Message]:
+        """Remove the consumer's deliveries not yet dispatched; return them."""
+        pending: List[Message] = []
+        kept = []
+        events = self._connection._events
+        for callback, args in events:
+            # By tag, not callback identity: on_message_callback may have been swapped
+            # (instrumentations) since the delivery was queued.
+            if (len(args) == 4 and args[0] is self and
+                    isinstance(args[1], spec.Basic.Deliver) and
+                    args[1].consumer_tag == consumer_tag):
+                pending.append((args[1], args[2], args[3]))
+            else:
+                kept.append((callback, args))
+        # In place: a dispatch loop further up the stack may be iterating this deque.
+        events.clear()
+        events.extend(kept)
+        return pending
+
+    def _reject_all(self, messages: List[Message]) -> None:
+        for method, _p, _b in messages:
+            if self.is_open:
+                self._impl.basic_reject(method.delivery_tag, True)
+        self._connection._flush()
 
     def flow(self, active: bool) -> bool:
         """Ask the broker to start or stop this channel's flow; return its answer."""
@@ -819,31 +841,19 @@ class BlockingChannel:
         info = self._consumer_infos.get(consumer_tag)
         if info is None:
             return []
+        pending = self._take_pending(consumer_tag)
+        if not info.auto_ack:
+            # Rejected before the cancel, as pika does: by the time CancelOk arrives the
+            # queue holds them again (another channel counting it sees them).
+            self._reject_all(pending)
         if self.is_open and consumer_tag in self._core.consumers:
             self._call(lambda done: self._impl.basic_cancel(consumer_tag, done))
         self._consumer_infos.pop(consumer_tag, None)
-        pending: List[Message] = []
-        kept = []
-        events = self._connection._events
-        for callback, args in events:
-            # By tag, not callback identity: on_message_callback may have been swapped
-            # (instrumentations) since the delivery was queued.
-            if (len(args) == 4 and args[0] is self and
-                    isinstance(args[1], spec.Basic.Deliver) and
-                    args[1].consumer_tag == consumer_tag):
-                pending.append((args[1], args[2], args[3]))
-            else:
-                kept.append((callback, args))
-        # In place: a dispatch loop further up the stack may be iterating this deque.
-        events.clear()
-        events.extend(kept)
+        late = self._take_pending(consumer_tag)  # arrived while the cancel was on its way
         if not info.auto_ack:
-            for method, _p, _b in pending:
-                if self.is_open:
-                    self._impl.basic_nack(method.delivery_tag, False, True)
-            self._connection._flush()
+            self._reject_all(late)
             return []
-        return pending
+        return pending + late
 
     def start_consuming(self) -> None:
         """Dispatch deliveries to consumers until they are all cancelled or stopped."""
@@ -927,13 +937,16 @@ class BlockingChannel:
         if info is None:
             return 0
         self._generator = None
+        if not info.auto_ack:
+            # Back to the queue before the cancel, as pika: requeued by the CancelOk.
+            self._nack_pending(info)
         if self.is_open and info.consumer_tag in self._core.consumers:
             self._call(lambda done: self._impl.basic_cancel(info.consumer_tag, done))
         self._consumer_infos.pop(info.consumer_tag, None)
         if info.auto_ack:
             info.queue.clear()  # type: ignore[union-attr]
         else:
-            self._nack_pending(info)  # back to the queue, not lost
+            self._nack_pending(info)  # those that arrived while the cancel was on its way
         return 0  # pika 1.4 documents and returns 0 here
 
     # ----------------------------------------------------------- messages
