@@ -397,18 +397,12 @@ class _StreamTransport(nbio_interface.AbstractStreamTransport):
                 buffer = buffers[0]
                 try:
                     sent = sock.send(buffer)
-                except (BlockingIOError, InterruptedError, ssl.SSLWantWriteError,
-                        ssl.SSLWantReadError):
-                    sent = 0
-                except OSError as exc:
-                    if exc.errno not in _WOULD_BLOCK:
-                        self._lost(exceptions.StreamLostError(
-                            f"Stream connection lost: {exc!r}"))
+                except OSError:
+                    sent = 0  # the general path below sends again and tells errors apart
+                else:
+                    size = buffer.nbytes if isinstance(buffer, memoryview) else len(buffer)
+                    if sent == size:
                         return True
-                    sent = 0
-                size = buffer.nbytes if isinstance(buffer, memoryview) else len(buffer)
-                if sent == size:
-                    return True
                 buffers = [memoryview(buffer)[sent:]]
             for buffer in buffers:
                 view = memoryview(buffer)
