@@ -724,11 +724,10 @@ class BlockingChannel:
     def _nack_pending(self, info: _ConsumerInfo) -> None:
         """Give the generator's undelivered messages back to the queue."""
         queue = info.queue
-        while queue:
-            method, _props, _body = queue.popleft()
-            if method is not None and self.is_open:
-                self._impl.basic_reject(method.delivery_tag, True)
-        self._connection._flush()
+        assert queue is not None  # only the generator's consumer has one
+        held = [item for item in queue if item[0] is not None]  # not the cancel marker
+        queue.clear()
+        self._reject_all(held)
 
     def _take_pending(self, consumer_tag: str) -> List[Message]:
         """Remove the consumer's deliveries not yet dispatched; return them."""
